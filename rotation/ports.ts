@@ -1,0 +1,293 @@
+/**
+ * Ports: the only way the engine reaches the outside world. Azure implementations live in `azure/`,
+ * providers in `providers/`, consumers in `consumers/`; in-memory fakes for unit tests in `rotation/fakes/`.
+ * The engine imports no SDK.
+ */
+import type { ZodType } from 'zod';
+import type { ProviderKind, RunPhase, RunStatus } from './kinds.js';
+import type { CredentialGroup, ManagedSecret } from './model.js';
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key Vault
+
+export interface SecretVersionProperties {
+  vault: string;
+  name: string;
+  /** Undefined only in secret listings (Key Vault lists secrets without their version). */
+  version: string | undefined;
+  enabled: boolean;
+  createdOn?: Date;
+  updatedOn?: Date;
+  expiresOn?: Date;
+  notBefore?: Date;
+  contentType?: string;
+  tags: Record<string, string>;
+}
+
+export interface SecretVersion extends SecretVersionProperties {
+  version: string;
+  value: string;
+}
+
+export interface NewSecretVersion {
+  value: string;
+  contentType?: string;
+  tags: Record<string, string>;
+  expiresOn?: Date;
+  notBefore?: Date;
+}
+
+export interface SecretVersionPatch {
+  enabled?: boolean;
+  tags?: Record<string, string>;
+  expiresOn?: Date;
+}
+
+export interface SecretStore {
+  /** The latest version with its value; undefined when the secret does not exist. */
+  getCurrent(vault: string, name: string): Promise<SecretVersion | undefined>;
+  getVersion(vault: string, name: string, version: string): Promise<SecretVersion | undefined>;
+  /** Properties of the latest version of every secret (no values read). */
+  listSecrets(vault: string): AsyncIterable<SecretVersionProperties>;
+  listVersions(vault: string, name: string): AsyncIterable<SecretVersionProperties & { version: string }>;
+  setSecret(vault: string, name: string, secret: NewSecretVersion): Promise<SecretVersionProperties & { version: string }>;
+  updateVersion(
+    vault: string,
+    name: string,
+    version: string,
+    patch: SecretVersionPatch,
+  ): Promise<SecretVersionProperties & { version: string }>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Providers
+
+export interface ProviderContext<S> {
+  group: CredentialGroup;
+  settings: S;
+  clock: Clock;
+  log: Logger;
+  /** Resolves `{ secretRef }` settings and reads partner secrets. */
+  secrets: SecretStore;
+  signal?: AbortSignal;
+}
+
+/** What Key Vault serves now for the group (the first secret's current version). */
+export interface CurrentCredential {
+  value: string;
+  version: string;
+  credentialId: string | undefined;
+  tags: Record<string, string>;
+}
+
+export interface IssuedCredential {
+  value: string;
+  /** New `CredentialId` tag value (`key1`, `Primary`, a JWT `kid`, `gen-N`). */
+  credentialId: string;
+  /** ARM id of the provider resource, written as the `ProviderAddress` tag. */
+  providerAddress?: string;
+  /** Values for other parts of a multi-part credential, keyed by part name (Razorpay). */
+  parts?: Record<string, string>;
+}
+
+export type IssueResult =
+  | { kind: 'issued'; credential: IssuedCredential }
+  /** Manual providers: a human must mint the credential; the run ends `manual-action-required`. */
+  | { kind: 'manual'; instructions: string; dashboardUrl?: string };
+
+export type ValidationResult =
+  | { ok: true }
+  | {
+      ok: false;
+      /** `rejected`: the provider says the credential is bad. `unavailable`: could not tell (outage, 5xx). */
+      outcome: 'rejected' | 'unavailable';
+      reason: string;
+      retryAfterSeconds?: number;
+    };
+
+export interface RevokeResult {
+  /** What was made worthless, e.g. `key1`, `kid:abc`. */
+  revoked: string[];
+  /** What still waits on a human (manual providers). */
+  pendingHuman: string[];
+}
+
+export interface CredentialProvider<S = unknown> {
+  readonly kind: ProviderKind;
+  readonly mode: 'automatic' | 'manual';
+  readonly settingsSchema: ZodType<S>;
+  /** Mints a new credential without breaking `current` (the inactive key of a pair, a fresh secret). */
+  issue(ctx: ProviderContext<S>, current: CurrentCredential | undefined): Promise<IssueResult>;
+  /** Checks the credential against the real service, the way a client would. */
+  validate(ctx: ProviderContext<S>, credential: IssuedCredential): Promise<ValidationResult>;
+  /**
+   * Fetches the value of an already-issued credential without minting again (resume after a crash
+   * between `issued` and `promoted`). Absent when the provider cannot (a JWT secret lives nowhere else).
+   */
+  retrieve?(ctx: ProviderContext<S>, credentialId: string): Promise<IssuedCredential | undefined>;
+  /** Makes a credential worthless (compromise response). */
+  revoke?(ctx: ProviderContext<S>, credential: { credentialId: string | undefined; version: string }): Promise<RevokeResult>;
+  /** Works out which `CredentialId` a value is when the tag is missing (e.g. via listKeys). */
+  identify?(ctx: ProviderContext<S>, value: string): Promise<string | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs, journal, lease, queue
+
+export type TriggerKind = 'event' | 'sweep' | 'http' | 'cli' | 'submission' | 'rollback';
+
+export interface Trigger {
+  kind: TriggerKind;
+  eventId?: string;
+  eventType?: string;
+  /** Caller identity (x-ms-client-principal name, CLI operator). */
+  caller?: string;
+  reason?: string;
+}
+
+export interface RunRequest {
+  vault: string;
+  /** Secret named by the trigger; the engine resolves its group. */
+  secret: string;
+  /** The version current when the trigger fired (run identity); resolved by the engine when absent. */
+  triggerVersion?: string;
+  trigger: Trigger;
+  compromised?: boolean;
+  dryRun?: boolean;
+  requestedAt: string;
+}
+
+export interface PhaseEntry {
+  phase: RunPhase;
+  at: string;
+}
+
+export interface ConsumerOutcome {
+  name: string;
+  status: 'ok' | 'failed' | 'skipped';
+  detail?: string;
+  at: string;
+  attempts: number;
+}
+
+export interface RunRecord {
+  /** Deterministic from (vault, group, triggerVersion): duplicates map to the same run. */
+  id: string;
+  vault: string;
+  group: string;
+  provider: ProviderKind;
+  secrets: string[];
+  triggerVersion: string;
+  attempt: number;
+  status: RunStatus;
+  phase: RunPhase;
+  phases: PhaseEntry[];
+  trigger: Trigger;
+  compromised: boolean;
+  /** Version ids per secret before and after (never values). */
+  previousVersions: Record<string, string>;
+  newVersions: Record<string, string>;
+  previousCredentialId?: string;
+  credentialId?: string;
+  /** Last 4 characters of the new credential, as provider dashboards show. */
+  keyHint?: string;
+  previousKeyHint?: string;
+  consumers: ConsumerOutcome[];
+  revoked: string[];
+  pendingHuman: string[];
+  alerts: { kind: string; channel: string; status: 'sent' | 'failed'; attempts: number; at: string }[];
+  error?: { code: string; message: string; phase: RunPhase };
+  createdAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+}
+
+export interface HistoryFilter {
+  since?: Date;
+  until?: Date;
+  vault?: string;
+  secret?: string;
+  group?: string;
+  status?: RunStatus;
+}
+
+export interface Journal {
+  get(id: string): Promise<{ run: RunRecord; etag: string } | undefined>;
+  /** Inserts; throws `RotationError(runInProgress)` when a run with that id exists. */
+  create(run: RunRecord): Promise<{ etag: string }>;
+  /** Optimistic replace; throws `RotationError(runInProgress)` when the etag is stale. */
+  replace(run: RunRecord, etag: string): Promise<{ etag: string }>;
+  list(filter: HistoryFilter): AsyncIterable<RunRecord>;
+  latestForGroup(vault: string, group: string): Promise<RunRecord | undefined>;
+}
+
+export interface Lease {
+  readonly key: string;
+  renew(): Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface LockManager {
+  /** Undefined when someone else holds the lease. */
+  tryAcquire(key: string, durationSeconds: number): Promise<Lease | undefined>;
+}
+
+export interface RunQueue {
+  enqueue(request: RunRequest, options?: { visibilityDelaySeconds?: number }): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Propagation and alerts
+
+export interface Propagator {
+  /** Restarts / notifies every consumer; never throws for one consumer's failure. */
+  propagate(run: RunRecord, group: CredentialGroup): Promise<ConsumerOutcome[]>;
+}
+
+export type AlertKind =
+  | 'run-failed'
+  | 'poison-message'
+  | 'manual-action-required'
+  | 'secret-expired'
+  | 'run-succeeded'
+  | 'propagation-failed'
+  | 'invalid-value-reverted'
+  | 'rotation-paused'
+  | 'digest';
+
+export interface Alert {
+  kind: AlertKind;
+  severity: 'info' | 'warning' | 'critical';
+  title: string;
+  /** Plain text; never a secret value. */
+  text: string;
+  vault?: string;
+  secrets?: string[];
+  runId?: string;
+  channels: string[];
+}
+
+export interface AlertDelivery {
+  channel: string;
+  status: 'sent' | 'failed';
+  attempts: number;
+  at: string;
+  error?: string;
+}
+
+export interface Notifier {
+  send(alert: Alert): Promise<AlertDelivery[]>;
+}
+
+export type { CredentialGroup, ManagedSecret };
