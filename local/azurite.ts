@@ -69,17 +69,72 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const table = load('table');
   // Positional constructor arguments (see azurite/dist/src/*/…Configuration.js).
   const blobServer = new blob.Server(
-    new blob.Config(host, options.blobPort ?? 0, keepAlive, file('__azurite_blob__.json'), file('__azurite_blob_extent__.json'),
-      memory ? [] : [{ locationId: 'Default', locationPath: path.join(dir, 'blobstorage'), maxConcurrency: 10 }],
-      false, undefined, false, undefined, false, true, '', '', '', undefined, false, memory),
+    new blob.Config(
+      host,
+      options.blobPort ?? 0,
+      keepAlive,
+      file('__azurite_blob__.json'),
+      file('__azurite_blob_extent__.json'),
+      memory
+        ? []
+        : [{ locationId: 'Default', locationPath: path.join(dir, 'blobstorage'), maxConcurrency: 10 }],
+      false,
+      undefined,
+      false,
+      undefined,
+      false,
+      true,
+      '',
+      '',
+      '',
+      undefined,
+      false,
+      memory,
+    ),
   );
   const queueServer = new queue.Server(
-    new queue.Config(host, options.queuePort ?? 0, keepAlive, file('__azurite_queue__.json'), file('__azurite_queue_extent__.json'),
-      memory ? [] : [{ locationId: 'Default', locationPath: path.join(dir, 'queuestorage'), maxConcurrency: 10 }],
-      false, undefined, false, undefined, false, true, '', '', '', undefined, false, memory),
+    new queue.Config(
+      host,
+      options.queuePort ?? 0,
+      keepAlive,
+      file('__azurite_queue__.json'),
+      file('__azurite_queue_extent__.json'),
+      memory
+        ? []
+        : [{ locationId: 'Default', locationPath: path.join(dir, 'queuestorage'), maxConcurrency: 10 }],
+      false,
+      undefined,
+      false,
+      undefined,
+      false,
+      true,
+      '',
+      '',
+      '',
+      undefined,
+      false,
+      memory,
+    ),
   );
   const tableServer = new table.Server(
-    new table.Config(host, options.tablePort ?? 0, keepAlive, file('__azurite_table__.json'), false, false, undefined, undefined, false, true, '', '', '', undefined, false, memory),
+    new table.Config(
+      host,
+      options.tablePort ?? 0,
+      keepAlive,
+      file('__azurite_table__.json'),
+      false,
+      false,
+      undefined,
+      undefined,
+      false,
+      true,
+      '',
+      '',
+      '',
+      undefined,
+      false,
+      memory,
+    ),
   );
   const servers = [blobServer, queueServer, tableServer];
   const started: AzuriteServer[] = [];

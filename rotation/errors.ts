@@ -71,7 +71,13 @@ export function isRotationError(error: unknown, code?: ErrorCode): error is Rota
 export function describeError(error: unknown): { code: string; message: string; status?: number } {
   if (error instanceof RotationError) return { code: error.code, message: error.message };
   if (error && typeof error === 'object') {
-    const e = error as { code?: unknown; message?: unknown; statusCode?: unknown; status?: unknown; response?: { status?: unknown } };
+    const e = error as {
+      code?: unknown;
+      message?: unknown;
+      statusCode?: unknown;
+      status?: unknown;
+      response?: { status?: unknown };
+    };
     const status =
       typeof e.statusCode === 'number'
         ? e.statusCode

@@ -1,6 +1,10 @@
 /** Provider kinds, run phases and run statuses: the vocabulary DESIGN.md fixes. */
 
-export const AUTOMATIC_PROVIDER_KINDS = ['azure-cognitive-services', 'azure-communication', 'jwt-secret'] as const;
+export const AUTOMATIC_PROVIDER_KINDS = [
+  'azure-cognitive-services',
+  'azure-communication',
+  'jwt-secret',
+] as const;
 export const MANUAL_PROVIDER_KINDS = [
   'together-ai',
   'groq',

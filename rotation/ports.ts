@@ -61,7 +61,11 @@ export interface SecretStore {
   /** Properties of the latest version of every secret (no values read). */
   listSecrets(vault: string): AsyncIterable<SecretVersionProperties>;
   listVersions(vault: string, name: string): AsyncIterable<SecretVersionProperties & { version: string }>;
-  setSecret(vault: string, name: string, secret: NewSecretVersion): Promise<SecretVersionProperties & { version: string }>;
+  setSecret(
+    vault: string,
+    name: string,
+    secret: NewSecretVersion,
+  ): Promise<SecretVersionProperties & { version: string }>;
   updateVersion(
     vault: string,
     name: string,
@@ -137,7 +141,10 @@ export interface CredentialProvider<S = unknown> {
    */
   retrieve?(ctx: ProviderContext<S>, credentialId: string): Promise<IssuedCredential | undefined>;
   /** Makes a credential worthless (compromise response). */
-  revoke?(ctx: ProviderContext<S>, credential: { credentialId: string | undefined; version: string }): Promise<RevokeResult>;
+  revoke?(
+    ctx: ProviderContext<S>,
+    credential: { credentialId: string | undefined; version: string },
+  ): Promise<RevokeResult>;
   /** Works out which `CredentialId` a value is when the tag is missing (e.g. via listKeys). */
   identify?(ctx: ProviderContext<S>, value: string): Promise<string | undefined>;
 }
