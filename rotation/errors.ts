@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   validationTimeout: 'ValidationTimeout',
   staleTrigger: 'StaleTrigger',
   planRequired: 'PlanRequired',
+  /** The provider kind has no adapter in `providers/registry.ts` yet. */
+  providerNotImplemented: 'ProviderNotImplemented',
   internal: 'InternalError',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -147,6 +147,29 @@ export interface CredentialProvider<S = unknown> {
   ): Promise<RevokeResult>;
   /** Works out which `CredentialId` a value is when the tag is missing (e.g. via listKeys). */
   identify?(ctx: ProviderContext<S>, value: string): Promise<string | undefined>;
+  /**
+   * When the engine calls `revoke` on the previous credential: `on-compromise` (default) only for
+   * compromised runs — an ordinary key-pair rotation leaves the previous key working; `always` after every
+   * rotation (a provider whose policy is to kill the old credential as soon as the new one is live).
+   */
+  readonly revokePolicy?: 'on-compromise' | 'always';
+}
+
+/**
+ * Providers the engine can run, by kind. Partial on purpose: a kind without an adapter yet fails its runs
+ * with `ProviderNotImplemented` instead of being stubbed. Built by `providers/registry.ts`.
+ */
+export type ProviderRegistry = Partial<Record<ProviderKind, CredentialProvider>>;
+
+/**
+ * Which secrets are managed (from `rotation.json`, or inferred from Microsoft-style tags) and how they
+ * group. Names are matched case-insensitively; implementations return lowercased vault and group ids.
+ */
+export interface SecretCatalog {
+  /** The managed secret, or undefined when the rotator does not manage it. */
+  resolveSecret(vault: string, name: string): Promise<ManagedSecret | undefined>;
+  /** The credential group with every member secret, or undefined when unknown. */
+  resolveGroup(vault: string, group: string): Promise<CredentialGroup | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -241,12 +264,17 @@ export interface Journal {
 
 export interface Lease {
   readonly key: string;
+  /** Extends the lease; throws `RotationError(leaseLost)` when another holder has taken it. */
   renew(): Promise<void>;
   release(): Promise<void>;
 }
 
 export interface LockManager {
-  /** Undefined when someone else holds the lease. */
+  /**
+   * Undefined when someone else holds the lease. The engine passes `<vault>/<group>` (lowercased) as
+   * `key`; the Azure adapter keeps it as blob `<key>` in container `rotation-locks`. `durationSeconds`
+   * is 15–60 (blob lease limits); the engine renews well before it ends.
+   */
   tryAcquire(key: string, durationSeconds: number): Promise<Lease | undefined>;
 }
 
