@@ -9,6 +9,10 @@ export const ARM_RESOURCE_TYPES = [
 ] as const;
 export type ArmResourceType = (typeof ARM_RESOURCE_TYPES)[number];
 
+/** ARM actions the emulator authorises (each maps to `<type>/<action>/action` or `<type>/read`). */
+export const ARM_ACTIONS = ['read', 'listKeys', 'regenerateKey', 'restart'] as const;
+export type ArmAction = (typeof ARM_ACTIONS)[number];
+
 /** Subscription used when a declaration names none. */
 export const DEFAULT_SUBSCRIPTION_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -19,8 +23,11 @@ interface ResourceDeclarationBase {
   name: string;
   /** Defaults to `eastus` (`global` for Communication). */
   location?: string;
-  /** A forbidden resource answers 403 AuthorizationFailed to every ARM call. */
-  forbidden?: boolean;
+  /**
+   * A forbidden resource answers 403 AuthorizationFailed: `true` for every ARM action, or only the listed
+   * actions (e.g. `['regenerateKey']`: a caller that may read keys but not regenerate them).
+   */
+  forbidden?: boolean | ArmAction[];
 }
 
 export interface CognitiveServicesDeclaration extends ResourceDeclarationBase {
@@ -101,8 +108,11 @@ export interface ArmModule extends EmulatorModule {
   controlRoutes: Route[];
   /** Declares (or re-declares, replacing) a resource; generates keys not given. */
   declare(decl: ResourceDeclaration): DeclaredResource;
-  /** Marks a resource (by ARM id, case-insensitive) forbidden or allowed. Throws if unknown. */
-  setForbidden(resourceId: string, forbidden: boolean): void;
+  /**
+   * Marks a resource (by ARM id, case-insensitive) forbidden (`true`: every action; a list: those actions)
+   * or allowed again (`false`). Throws if unknown.
+   */
+  setForbidden(resourceId: string, forbidden: boolean | ArmAction[]): void;
   /** Current Cognitive Services keys of the resource (ARM id). Throws if unknown or of another type. */
   cognitiveKeys(resourceId: string): CognitiveServicesKeys;
   /** Current Communication keys and connection strings of the resource (ARM id). */
