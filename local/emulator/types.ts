@@ -12,6 +12,8 @@ export interface EmulatorRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** The caller's socket address (the server core answers only loopback callers on control routes). */
+  remoteAddress?: string;
 }
 
 export interface EmulatorResponse {
@@ -21,6 +23,10 @@ export interface EmulatorResponse {
   body?: unknown;
 }
 
+/**
+ * A handler may also throw `HttpError` (from `core/http-error.ts`) to answer `{ error: { code, message } }`
+ * with a status; any other exception becomes a 500 without details.
+ */
 export type RouteHandler = (
   req: EmulatorRequest,
   params: Record<string, string>,
