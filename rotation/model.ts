@@ -19,6 +19,8 @@ export interface ManagedSecret {
   settings: Record<string, unknown>;
   validityDays: number;
   minIntervalHours: number;
+  /** Days the previous credential stays usable after a rotation before policy revokes it. */
+  graceDays?: number;
   /** Names of consumers (keys of `ResolvedConfig.consumers`). */
   consumers: string[];
   /** Names of alert channels (keys of `ResolvedConfig.channels`). */
@@ -38,6 +40,8 @@ export interface CredentialGroup {
   secrets: ManagedSecret[];
   validityDays: number;
   minIntervalHours: number;
+  /** Longest `graceDays` of the group's secrets. */
+  graceDays?: number;
   consumers: string[];
   channels: string[];
   owners: string[];
