@@ -115,7 +115,7 @@ export function createControl(deps: ControlDependencies): EmulatorControl {
       deps.clock.advance(Math.round(ms));
       return deps.clock.now();
     },
-    subscribe: (name, input) => {
+    subscribe: async (name, input) => {
       const target = vault(name);
       return deps.delivery.subscribe(target.name, target.topic, input);
     },
