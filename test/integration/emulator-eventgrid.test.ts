@@ -36,7 +36,7 @@ class Receiver {
         events,
       });
       if (type === 'SubscriptionValidation') {
-        const code = (events[0]?.data as { validationCode: string }).validationCode;
+        const code = (events[0]!.data as { validationCode: string }).validationCode;
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ validationResponse: this.wrongValidationCode ? 'nope' : code }));
         return;
