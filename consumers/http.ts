@@ -1,0 +1,48 @@
+/**
+ * Outgoing HTTP for webhooks, chat and health checks (axios). Bodies are sent exactly as given (the webhook
+ * signature covers the raw bytes), redirects are not followed for POSTs (a redirect must not carry a signed
+ * body or a token-bearing URL elsewhere), and failures are reduced to status, code and message by the
+ * caller through `describeError`: axios errors carry the request config, whose URL may hold a token.
+ */
+import axios from 'axios';
+import { RotationError } from '../rotation/errors.js';
+
+export interface PostResult {
+  status: number;
+}
+
+/** POSTs a pre-serialised JSON body; resolves on 2xx, throws an axios error otherwise. */
+export async function postJson(
+  url: string,
+  rawBody: string,
+  options: { headers?: Record<string, string>; timeoutMs: number },
+): Promise<PostResult> {
+  const response = await axios.post(url, rawBody, {
+    headers: { 'content-type': 'application/json; charset=utf-8', ...options.headers },
+    timeout: options.timeoutMs,
+    maxRedirects: 0,
+    transformRequest: [(data: unknown) => data],
+    // The body of a receiver's answer is not needed; keep it from being parsed into errors.
+    responseType: 'text',
+    validateStatus: (status) => status >= 200 && status < 300,
+  });
+  return { status: response.status };
+}
+
+/** GETs a URL and reports its status without throwing for non-2xx (health checks). */
+export async function getStatus(url: string, timeoutMs: number): Promise<number> {
+  const response = await axios.get(url, {
+    timeout: timeoutMs,
+    responseType: 'text',
+    validateStatus: () => true,
+  });
+  return response.status;
+}
+
+/** Checks a resolved URL setting (a `{ secretRef }` is checked only once resolved). Never echoes it. */
+export function requireHttpUrl(value: string, what: string): string {
+  if (!URL.canParse(value) || !['http:', 'https:'].includes(new URL(value).protocol)) {
+    throw new RotationError('ConfigInvalid', `${what} is not an http(s) URL`);
+  }
+  return value;
+}
