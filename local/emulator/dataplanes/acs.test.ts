@@ -146,6 +146,17 @@ describe('ACS data plane', () => {
     expect(emulated.status).toBe(200);
   });
 
+  it('verifies against the Host header as sent (the JS SDK sends host:port:port when a port is present)', async () => {
+    const { keys, call } = setup();
+    const quirky = sign({
+      method: 'GET',
+      path: OPERATION,
+      key: keys().primaryKey,
+      host: '127.0.0.1:4430:4430',
+    });
+    expect((await call('GET', OPERATION, quirky)).status).toBe(200);
+  });
+
   it('rejects a wrong key, a missing header, and a signature over another host', async () => {
     const { keys, call } = setup();
     const wrongKey = Buffer.alloc(64, 1).toString('base64');
