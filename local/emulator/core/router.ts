@@ -1,7 +1,7 @@
 /**
  * A tiny router: `:param` segments (`:param?` may be empty or absent, last segment only), literal segments
- * matched case-insensitively, first registered match wins. A trailing slash that matches nothing is retried
- * without it. Each route carries the `kind` the request log reports (`arm`, `data`, `control`, a vault…).
+ * matched case-insensitively, first registered match wins. A path with a trailing slash that finds no route for
+ * its method is retried without the slash. Each route carries the `kind` the request log reports (`arm`, `data`, `control`, a vault…).
  */
 import type { Route, RouteHandler } from '../types.js';
 
@@ -101,10 +101,9 @@ export class Router {
     if (!split.ok) return { found: false, reason: 'bad-encoding' };
     const { segments } = split;
     const result = this.#matchSegments(method, segments);
-    if (result.found || result.reason !== 'not-found') return result;
-    if (segments.length > 1 && segments[segments.length - 1] === '') {
-      return this.#matchSegments(method, segments.slice(0, -1));
-    }
+    if (result.found || segments.length < 2 || segments[segments.length - 1] !== '') return result;
+    const trimmed = this.#matchSegments(method, segments.slice(0, -1));
+    if (trimmed.found || result.reason === 'not-found') return trimmed;
     return result;
   }
 
