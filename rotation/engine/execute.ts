@@ -1,0 +1,194 @@
+/**
+ * The worker: executes one run request under the group's lease, driving the run from its journaled
+ * phase to the end. Every phase change is journaled (optimistic etag) before the next step starts, so a
+ * worker that dies is replaced by the queue's retry, which resumes from the journal and Key Vault.
+ *
+ * Throws only when the message should be retried later (lease held elsewhere, journal unreachable,
+ * lease lost) or can never succeed (bad request, unmanaged secret); run failures are journaled, alerted
+ * and returned.
+ */
+import { RotationError } from '../errors.js';
+import { RUN_PHASES } from '../kinds.js';
+import type { RunRecord, RunRequest } from '../ports.js';
+import { type EngineDeps, timingOf } from './deps.js';
+import { RunFlow } from './flow.js';
+import { NO_VERSION } from './identity.js';
+import { acquireGroupLease, type LeaseKeeper } from './lease-keeper.js';
+import { checkValidity, notStarted, spacingReason, startDecision } from './policy.js';
+import { requireProvider } from './provider.js';
+import { createOrGet, enterPhase, newRunRecord, RunWriter } from './records.js';
+import { claim, issue, validate } from './steps-issue.js';
+import { finish, promote, propagate, revoke, revokes } from './steps-promote.js';
+import { type RunTarget, resolveTarget } from './target.js';
+
+export async function executeRun(deps: EngineDeps, request: RunRequest): Promise<RunRecord> {
+  if (request.dryRun) {
+    throw new RotationError('BadRequest', 'dry runs change nothing and are never executed: use planRotation');
+  }
+  const target = await resolveTarget(deps, request);
+  const keeper = await acquireGroupLease(deps, target.group.vault, target.group.id, timingOf(deps));
+  try {
+    return await runUnderLease(deps, request, target, keeper, true);
+  } finally {
+    await keeper.stop();
+  }
+}
+
+async function runUnderLease(
+  deps: EngineDeps,
+  request: RunRequest,
+  target: RunTarget,
+  keeper: LeaseKeeper,
+  mayFollowUp: boolean,
+): Promise<RunRecord> {
+  const now = deps.clock.now();
+  const row = await createOrGet(
+    deps.journal,
+    newRunRecord({
+      id: target.runId,
+      group: target.group,
+      triggerVersion: target.triggerVersion,
+      request,
+      now,
+    }),
+  );
+  const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld());
+  const flow = new RunFlow(deps, target.group, request, writer);
+  const decision = startDecision(writer.run, request, now, deps.settings);
+  deps.log.info('run request', { runId: target.runId, status: writer.run.status, action: decision.action });
+
+  if (decision.action === 'report') {
+    if (mayFollowUp && request.compromised && !writer.run.compromised && writer.run.status !== 'failed') {
+      // Compromise reported against a run that already finished normally: rotate again, now.
+      const next = await resolveTarget(deps, { ...request, triggerVersion: undefined });
+      if (next.runId !== target.runId) return runUnderLease(deps, request, next, keeper, false);
+    }
+    return writer.snapshot();
+  }
+
+  try {
+    await begin(flow, decision.action);
+    if (notStarted(flow.run) && (await skipped(flow, target))) return writer.snapshot();
+    await drive(flow);
+    return writer.snapshot();
+  } catch (error) {
+    return flow.fail(error);
+  }
+}
+
+/** Journals the start of attempt n+1 (retry, or re-evaluated skip) and a compromise upgrade. */
+async function begin(flow: RunFlow, action: 'start' | 'resume' | 'retry'): Promise<void> {
+  const { run, request } = flow;
+  const upgrade = request.compromised === true && !run.compromised;
+  flow.attempting = RUN_PHASES[RUN_PHASES.indexOf(run.phase) + 1] ?? 'done';
+  if (action === 'retry' || (action === 'start' && run.status !== 'queued')) {
+    await flow.writer.save((d) => {
+      d.attempt += 1;
+      d.trigger = { ...request.trigger };
+      delete d.error;
+      delete d.finishedAt;
+      if (upgrade) d.compromised = true;
+      if (action === 'retry') d.status = 'running';
+      else {
+        d.status = 'queued';
+        enterPhase(d, 'queued', flow.now());
+      }
+    });
+  } else if (upgrade) {
+    await flow.writer.save((d) => {
+      d.compromised = true;
+    });
+  }
+}
+
+/**
+ * Checks before anything is issued: kill switch, stale trigger, spacing (normal runs only), validity
+ * and provider. Returns true when the run ended `skipped`; throws (→ failed) for configuration errors.
+ */
+async function skipped(flow: RunFlow, target: RunTarget): Promise<boolean> {
+  const { deps, group, run } = flow;
+  if (deps.settings.paused) {
+    const alerts = await flow.alert(
+      'rotation-paused',
+      'warning',
+      `Rotation paused: ${group.id} not rotated`,
+      `ROTATION_PAUSED is set; run ${run.id} (${run.trigger.kind} trigger) was skipped. Unset it and trigger again.`,
+    );
+    await skip(flow, 'RotationPaused', 'skipped (paused): ROTATION_PAUSED is set', alerts);
+    return true;
+  }
+  const current = await deps.store.getCurrent(group.vault, target.secret.name);
+  const currentVersion = current?.version.toLowerCase() ?? NO_VERSION;
+  if (currentVersion !== run.triggerVersion) {
+    await skip(
+      flow,
+      'StaleTrigger',
+      `skipped (stale): version ${run.triggerVersion} of ${target.secret.name} is no longer current (now ${currentVersion})`,
+    );
+    return true;
+  }
+  if (!run.compromised) {
+    const others: RunRecord[] = [];
+    for await (const other of deps.journal.list({ vault: group.vault, group: group.id })) {
+      if (other.id !== run.id) others.push(other);
+    }
+    const reason = spacingReason(others, group, flow.now());
+    if (reason) {
+      await skip(flow, 'SpacingNotElapsed', `skipped (spacing): ${reason}`);
+      return true;
+    }
+  }
+  checkValidity(group);
+  requireProvider(deps, group);
+  return false;
+}
+
+async function skip(
+  flow: RunFlow,
+  code: string,
+  message: string,
+  alerts: RunRecord['alerts'] = [],
+): Promise<void> {
+  flow.deps.log.info('run skipped', { runId: flow.run.id, code });
+  await flow.writer.save((d) => {
+    d.status = 'skipped';
+    d.error = { code, message, phase: d.phase };
+    d.finishedAt = flow.now().toISOString();
+    d.alerts.push(...alerts);
+  });
+}
+
+/** Runs the steps from the journaled phase until the run ends. */
+async function drive(flow: RunFlow): Promise<void> {
+  for (;;) {
+    const phase = flow.run.phase;
+    switch (phase) {
+      case 'queued':
+        await claim(flow);
+        break;
+      case 'claimed':
+        if (!(await issue(flow))) return;
+        break;
+      case 'issued':
+        await validate(flow);
+        break;
+      case 'validated':
+        await promote(flow);
+        break;
+      case 'promoted':
+        await propagate(flow);
+        break;
+      case 'propagated':
+        if (revokes(flow)) await revoke(flow);
+        else await finish(flow);
+        break;
+      case 'revoked':
+        await finish(flow);
+        break;
+      case 'done':
+        return;
+      default:
+        throw new RotationError('InternalError', `unknown phase ${String(phase)}`);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The state one run carries while a worker drives it: the journal writer, the group, the bound provider,
+ * and what must never be journaled (the credential value, kept in memory only). Steps live in
+ * `steps-issue.ts` and `steps-promote.ts`; `drive` runs them from the journaled phase to the end.
+ */
+import { describeError, isRotationError, RotationError } from '../errors.js';
+import type { RunPhase } from '../kinds.js';
+import type {
+  Alert,
+  CredentialGroup,
+  IssuedCredential,
+  RunRecord,
+  RunRequest,
+  SecretVersion,
+} from '../ports.js';
+import { redact, sendAlert } from './alerts.js';
+import { type EngineDeps, type EngineTiming, timingOf } from './deps.js';
+import { type BoundProvider, bindProvider } from './provider.js';
+import type { RunWriter } from './records.js';
+
+export class RunFlow {
+  readonly timing: EngineTiming;
+  /** The phase being attempted: a failure is reported "at" this phase. */
+  attempting: RunPhase = 'claimed';
+  /** The new credential: memory only, never journaled. */
+  credential: IssuedCredential | undefined;
+  /** Values that must not appear in any message (current and new credentials). */
+  readonly secretValues = new Set<string>();
+  private currents: Map<string, SecretVersion | undefined> | undefined;
+  private bound: BoundProvider | undefined;
+
+  constructor(
+    readonly deps: EngineDeps,
+    readonly group: CredentialGroup,
+    readonly request: RunRequest,
+    readonly writer: RunWriter,
+  ) {
+    this.timing = timingOf(deps);
+  }
+
+  get run(): Readonly<RunRecord> {
+    return this.writer.run;
+  }
+
+  now(): Date {
+    return this.deps.clock.now();
+  }
+
+  provider(): BoundProvider {
+    this.bound ??= bindProvider(this.deps, this.group);
+    return this.bound;
+  }
+
+  /** The first secret of the group is the one whose current credential the provider is shown. */
+  get primary(): CredentialGroup['secrets'][number] {
+    return this.group.secrets[0]!;
+  }
+
+  /** Current version of every secret of the group, read once per run attempt. */
+  async loadCurrents(): Promise<Map<string, SecretVersion | undefined>> {
+    if (this.currents) return this.currents;
+    const currents = new Map<string, SecretVersion | undefined>();
+    for (const secret of this.group.secrets) {
+      const current = await this.deps.store.getCurrent(this.group.vault, secret.name);
+      if (current) this.secretValues.add(current.value);
+      currents.set(secret.name, current);
+    }
+    this.currents = currents;
+    return currents;
+  }
+
+  adoptCredential(credential: IssuedCredential): void {
+    this.credential = credential;
+    this.secretValues.add(credential.value);
+    for (const value of Object.values(credential.parts ?? {})) this.secretValues.add(value);
+  }
+
+  /** Sends an alert about this run; the deliveries are to be recorded by the caller's next save. */
+  async alert(
+    kind: Alert['kind'],
+    severity: Alert['severity'],
+    title: string,
+    text: string,
+  ): Promise<RunRecord['alerts']> {
+    return sendAlert(this.deps, {
+      kind,
+      severity,
+      title: this.safe(title),
+      text: this.safe(text),
+      vault: this.group.vault,
+      secrets: this.group.secrets.map((s) => s.name),
+      runId: this.run.id,
+      channels: [...this.group.channels],
+    });
+  }
+
+  safe(text: string): string {
+    return redact(text, this.secretValues);
+  }
+
+  /**
+   * Records the failure at the phase being attempted and alerts. Lease loss and journal conflicts are
+   * rethrown untouched: another worker may own the run now, so this one must not write.
+   */
+  async fail(error: unknown): Promise<RunRecord> {
+    if (isRotationError(error, 'LeaseLost') || isRotationError(error, 'RunInProgress')) throw error;
+    const phase = this.attempting;
+    const { code } = describeError(error);
+    const message = this.safe(describeError(error).message);
+    this.deps.log.error('run failed', { runId: this.run.id, group: this.group.id, phase, code, message });
+    const alerts = await this.alert(
+      'run-failed',
+      this.run.compromised ? 'critical' : 'warning',
+      `Rotation of ${this.group.id} failed at ${phase}`,
+      `Run ${this.run.id} (vault ${this.group.vault}, secrets ${this.run.secrets.join(', ')}) failed at ` +
+        `${phase}: ${code}: ${message}. ${failureConsequence(phase)}`,
+    );
+    try {
+      return await this.writer.save((d) => {
+        d.status = 'failed';
+        d.error = { code, message, phase };
+        d.finishedAt = this.now().toISOString();
+        d.alerts.push(...alerts);
+      });
+    } catch (writeError) {
+      if (isRotationError(writeError, 'LeaseLost') || isRotationError(writeError, 'RunInProgress')) {
+        throw writeError;
+      }
+      const write = describeError(writeError);
+      throw new RotationError(
+        'AzureUnavailable',
+        `run ${this.run.id} failed at ${phase} (${code}) and the failure could not be journaled (${write.code})`,
+        { transient: true, cause: new Error(`${write.code}: ${this.safe(write.message)}`) },
+      );
+    }
+  }
+}
+
+function failureConsequence(phase: RunPhase): string {
+  switch (phase) {
+    case 'claimed':
+    case 'issued':
+    case 'validated':
+      return 'Nothing was promoted: Key Vault still serves the previous credential.';
+    case 'promoted':
+      return 'Some secrets of the group may hold the new credential: retry the run to finish promotion.';
+    default:
+      return 'The new credential is in Key Vault; the remaining steps need a retry.';
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Holds the group lease for as long as a run lives: renews it on the clock in the background, and lets
+ * the run check, before every journal write, that it still owns the group.
+ */
+import { describeError, isRotationError, RotationError } from '../errors.js';
+import type { Clock, Lease, LockManager, Logger } from '../ports.js';
+import { groupLeaseKey } from './identity.js';
+
+export class LeaseKeeper {
+  private readonly abort = new AbortController();
+  private lostError: RotationError | undefined;
+  private lastRenewedAt: number;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    private readonly lease: Lease,
+    private readonly clock: Clock,
+    private readonly options: { leaseSeconds: number; renewEveryMs: number; log: Logger },
+  ) {
+    this.lastRenewedAt = clock.now().getTime();
+    this.loop = this.renewLoop();
+  }
+
+  get key(): string {
+    return this.lease.key;
+  }
+
+  /** Throws `LeaseLost` (transient) when another worker may own the group now. */
+  assertHeld(): void {
+    if (this.lostError) throw this.lostError;
+    const expired = this.clock.now().getTime() - this.lastRenewedAt >= this.options.leaseSeconds * 1000;
+    if (expired) {
+      this.lostError = new RotationError('LeaseLost', `lease on ${this.key} expired before it was renewed`, {
+        transient: true,
+      });
+      throw this.lostError;
+    }
+  }
+
+  /** Stops renewing and releases the lease. Never throws: a lease left behind expires by itself. */
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('lease keeper stopped'));
+    await this.loop;
+    if (this.lostError) return;
+    try {
+      await this.lease.release();
+    } catch (error) {
+      this.options.log.warn('could not release lease; it expires by itself', {
+        lease: this.key,
+        ...describeError(error),
+      });
+    }
+  }
+
+  private async renewLoop(): Promise<void> {
+    const { signal } = this.abort;
+    while (!signal.aborted && !this.lostError) {
+      try {
+        await this.clock.sleep(this.options.renewEveryMs, signal);
+      } catch (error) {
+        if (!signal.aborted) {
+          this.options.log.error('lease keeper stopped: clock failed', {
+            lease: this.key,
+            ...describeError(error),
+          });
+        }
+        return;
+      }
+      try {
+        await this.lease.renew();
+        this.lastRenewedAt = this.clock.now().getTime();
+      } catch (error) {
+        if (isRotationError(error, 'LeaseLost')) {
+          this.lostError = error;
+          this.options.log.error('lease lost', { lease: this.key });
+          return;
+        }
+        this.options.log.warn('lease renewal failed; retrying', { lease: this.key, ...describeError(error) });
+      }
+    }
+  }
+}
+
+/**
+ * Takes the group's lease or throws a transient `RunInProgress` (the queue message retries later):
+ * never two runs of one group at once.
+ */
+export async function acquireGroupLease(
+  deps: { locks: LockManager; clock: Clock; log: Logger },
+  vault: string,
+  group: string,
+  timing: { leaseSeconds: number; leaseRenewEveryMs: number },
+): Promise<LeaseKeeper> {
+  const key = groupLeaseKey(vault, group);
+  const lease = await deps.locks.tryAcquire(key, timing.leaseSeconds);
+  if (!lease) {
+    throw new RotationError(
+      'RunInProgress',
+      `another run of group ${group} in vault ${vault} is in progress`,
+      {
+        transient: true,
+        retryAfterSeconds: timing.leaseSeconds,
+      },
+    );
+  }
+  return new LeaseKeeper(lease, deps.clock, {
+    leaseSeconds: timing.leaseSeconds,
+    renewEveryMs: timing.leaseRenewEveryMs,
+    log: deps.log,
+  });
+}

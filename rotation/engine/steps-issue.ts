@@ -1,0 +1,81 @@
+/** Phases claimed → issued → validated. Nothing here writes to Key Vault. */
+import { readTag, TAGS } from '../kinds.js';
+import type { RunRecord } from '../ports.js';
+import { callIssue, ensureCredential, recordIssued } from './credential.js';
+import type { RunFlow } from './flow.js';
+import { enterPhase } from './records.js';
+import { checkTagBudget, keyHint } from './tags.js';
+import { validateWithRetries } from './validate.js';
+
+/** Records what Key Vault serves now (version ids, credential id, hint) and marks the run running. */
+export async function claim(flow: RunFlow): Promise<void> {
+  flow.attempting = 'claimed';
+  const currents = await flow.loadCurrents();
+  const previousVersions: Record<string, string> = {};
+  for (const [name, current] of currents) if (current) previousVersions[name] = current.version;
+  const primary = currents.get(flow.primary.name);
+  const previousCredentialId = primary ? readTag(primary.tags, TAGS.credentialId) : undefined;
+  await flow.writer.save((d) => {
+    d.status = 'running';
+    enterPhase(d, 'claimed', flow.now());
+    d.previousVersions = previousVersions;
+    if (previousCredentialId) d.previousCredentialId = previousCredentialId;
+    if (primary) d.previousKeyHint = keyHint(primary.value);
+  });
+}
+
+/**
+ * Checks the tag budget, then asks the provider for a new credential. A manual provider ends the run
+ * `manual-action-required` (returns false); otherwise the run is `issued` (returns true).
+ */
+export async function issue(flow: RunFlow): Promise<boolean> {
+  flow.attempting = 'issued';
+  flow.provider();
+  const currents = await flow.loadCurrents();
+  for (const secret of flow.group.secrets) checkTagBudget(secret.name, currents.get(secret.name)?.tags);
+  const result = await callIssue(flow);
+  if (result.kind === 'manual') {
+    await endManual(flow, result.instructions, result.dashboardUrl);
+    return false;
+  }
+  await recordIssued(flow, result.credential);
+  return true;
+}
+
+async function endManual(
+  flow: RunFlow,
+  instructions: string,
+  dashboardUrl: string | undefined,
+): Promise<void> {
+  const todo = dashboardUrl ? `${instructions} (${dashboardUrl})` : instructions;
+  const alerts = await flow.alert(
+    'manual-action-required',
+    'warning',
+    `Mint a new credential for ${flow.group.id}`,
+    `${flow.group.provider} has no API to issue keys. ${todo}. Then submit it as a new version of ` +
+      `${flow.group.secrets.map((s) => s.name).join(', ')}; the rotator validates and propagates it.`,
+  );
+  await flow.writer.save((d: RunRecord) => {
+    d.status = 'manual-action-required';
+    d.pendingHuman.push(flow.safe(todo));
+    d.alerts.push(...alerts);
+    d.finishedAt = flow.now().toISOString();
+  });
+}
+
+/** Validates with retries until the timeout. A credential read back from Key Vault was validated before. */
+export async function validate(flow: RunFlow): Promise<void> {
+  flow.attempting = 'validated';
+  const source = await ensureCredential(flow);
+  if (source !== 'written') {
+    const { provider, ctx } = flow.provider();
+    const { attempts } = await validateWithRetries(provider, ctx, flow.credential!, {
+      timeoutSeconds: flow.deps.settings.validationTimeoutSeconds,
+      backoff: flow.timing.validation,
+      clock: flow.deps.clock,
+      log: flow.deps.log,
+    });
+    flow.deps.log.info('credential validated', { runId: flow.run.id, attempts });
+  }
+  await flow.writer.save((d) => enterPhase(d, 'validated', flow.now()));
+}

@@ -1,0 +1,161 @@
+/** Phases promoted → propagated → revoked → done. */
+import { RotationError } from '../errors.js';
+import type { RunStatus } from '../kinds.js';
+import type { RunRecord } from '../ports.js';
+import { ensureCredential, valueFor } from './credential.js';
+import type { RunFlow } from './flow.js';
+import { enterPhase } from './records.js';
+import { withRetries } from './retry.js';
+import { buildRotationTags, checkTagBudget, keyHint, mergeTags, rotationIdOf } from './tags.js';
+
+/**
+ * Writes the credential as a new version of every secret of the group. A secret whose current version
+ * already carries this run's `RotationId` was written before (a resumed run, or a lost journal write) and
+ * is not written again. Returns false when the credential had to be issued again (back to `issued`).
+ */
+export async function promote(flow: RunFlow): Promise<boolean> {
+  flow.attempting = 'promoted';
+  const source = await ensureCredential(flow);
+  if (source === 'reissued') return false;
+  const credential = flow.credential!;
+  const { group, run } = flow;
+  const expiresOn = new Date(flow.now().getTime() + group.validityDays * 86_400_000);
+  const rotationTags = buildRotationTags({
+    runId: run.id,
+    provider: group.provider,
+    credentialId: credential.credentialId,
+    validityDays: group.validityDays,
+    ...(credential.providerAddress ? { providerAddress: credential.providerAddress } : {}),
+  });
+  const newVersions: Record<string, string> = {};
+  for (const secret of group.secrets) {
+    const current = await flow.deps.store.getCurrent(group.vault, secret.name);
+    if (current && rotationIdOf(current.tags) === run.id) {
+      newVersions[secret.name] = current.version;
+      continue;
+    }
+    checkTagBudget(secret.name, current?.tags);
+    const written = await withRetries(
+      () =>
+        flow.deps.store.setSecret(group.vault, secret.name, {
+          value: valueFor(credential, secret),
+          tags: mergeTags(current?.tags, rotationTags),
+          expiresOn,
+          ...(current?.contentType === undefined ? {} : { contentType: current.contentType }),
+        }),
+      {
+        attempts: flow.timing.promoteAttempts,
+        backoff: flow.timing.promoteBackoff,
+        clock: flow.deps.clock,
+        log: flow.deps.log,
+        what: `writing ${secret.name}`,
+      },
+    );
+    newVersions[secret.name] = written.version;
+    flow.deps.log.info('secret promoted', { runId: run.id, secret: secret.name, version: written.version });
+  }
+  await flow.writer.save((d) => {
+    enterPhase(d, 'promoted', flow.now());
+    d.newVersions = newVersions;
+    d.credentialId = credential.credentialId;
+    d.keyHint = keyHint(credential.value);
+  });
+  return true;
+}
+
+/** Restarts / notifies consumers. Consumer failures do not fail the run; they alert. */
+export async function propagate(flow: RunFlow): Promise<void> {
+  flow.attempting = 'propagated';
+  const outcomes = await flow.deps.propagator.propagate(flow.writer.snapshot(), flow.group);
+  const failed = outcomes.filter((o) => o.status === 'failed');
+  const alerts =
+    failed.length === 0
+      ? []
+      : await flow.alert(
+          'propagation-failed',
+          'warning',
+          `Consumers of ${flow.group.id} did not pick up the new credential`,
+          `Run ${flow.run.id}: the new credential is in Key Vault, but ${failed
+            .map((o) => `${o.name} (${o.detail ?? 'failed'})`)
+            .join(', ')} failed. Repropagate with POST /api/runs/${flow.run.id}/propagate.`,
+        );
+  await flow.writer.save((d) => {
+    enterPhase(d, 'propagated', flow.now());
+    d.consumers = outcomes;
+    d.alerts.push(...alerts);
+  });
+}
+
+/** Whether this run revokes the previous credential: compromise, or a provider whose policy says always. */
+export function revokes(flow: RunFlow): boolean {
+  const provider = flow.deps.providers[flow.group.provider];
+  return flow.run.compromised || provider?.revokePolicy === 'always';
+}
+
+/** Makes the previous credential worthless (or records what a human must do). */
+export async function revoke(flow: RunFlow): Promise<void> {
+  flow.attempting = 'revoked';
+  const { provider, ctx } = flow.provider();
+  const run = flow.run;
+  const previousVersion = run.previousVersions[flow.primary.name];
+  const revoked: string[] = [];
+  const pendingHuman: string[] = [];
+  let alerts: RunRecord['alerts'] = [];
+  if (previousVersion === undefined) {
+    flow.deps.log.info('nothing to revoke: the group had no credential before', { runId: run.id });
+  } else if (run.previousCredentialId !== undefined && run.previousCredentialId === run.credentialId) {
+    throw new RotationError(
+      'InternalError',
+      `refusing to revoke ${run.previousCredentialId}: it is the credential this run just promoted`,
+    );
+  } else if (!provider.revoke) {
+    const what = run.previousCredentialId ?? `the credential of version ${previousVersion}`;
+    pendingHuman.push(`revoke ${what} at ${flow.group.provider} by hand`);
+    alerts = await flow.alert(
+      'manual-action-required',
+      'critical',
+      `Revoke the previous credential of ${flow.group.id}`,
+      `Run ${run.id} replaced the credential, but ${flow.group.provider} cannot revoke through an API: revoke ${what} by hand.`,
+    );
+  } else {
+    const result = await provider.revoke(ctx, {
+      credentialId: run.previousCredentialId,
+      version: previousVersion,
+    });
+    revoked.push(...result.revoked);
+    pendingHuman.push(...result.pendingHuman.map((p) => flow.safe(p)));
+  }
+  await flow.writer.save((d) => {
+    enterPhase(d, 'revoked', flow.now());
+    d.revoked.push(...revoked);
+    d.pendingHuman.push(...pendingHuman);
+    d.alerts.push(...alerts);
+  });
+}
+
+function finalStatus(run: Readonly<RunRecord>): RunStatus {
+  if (run.pendingHuman.length > 0) return 'manual-action-required';
+  if (run.consumers.some((c) => c.status === 'failed')) return 'propagated-with-errors';
+  if (run.revoked.length > 0) return 'revoked';
+  return 'done';
+}
+
+export async function finish(flow: RunFlow): Promise<void> {
+  flow.attempting = 'done';
+  const status = finalStatus(flow.run);
+  const alerts = flow.run.compromised
+    ? await flow.alert(
+        'run-succeeded',
+        'info',
+        `Compromised credential of ${flow.group.id} replaced`,
+        `Run ${flow.run.id}: new credential ${flow.run.credentialId ?? ''} (…${flow.run.keyHint ?? ''}) is live; ` +
+          `revoked: ${flow.run.revoked.join(', ') || 'nothing'}; status ${status}.`,
+      )
+    : [];
+  await flow.writer.save((d) => {
+    enterPhase(d, 'done', flow.now());
+    d.status = status;
+    d.finishedAt = flow.now().toISOString();
+    d.alerts.push(...alerts);
+  });
+}

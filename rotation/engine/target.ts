@@ -1,0 +1,102 @@
+/**
+ * From a trigger's request to the run it maps to: the managed secret, its credential group, the trigger
+ * version (the named secret's current version when the trigger gave none) and the run id.
+ */
+import { RotationError } from '../errors.js';
+import type {
+  CredentialGroup,
+  Journal,
+  ManagedSecret,
+  RunRequest,
+  SecretCatalog,
+  SecretStore,
+} from '../ports.js';
+import { createRunIdentity, NO_VERSION } from './identity.js';
+import { isUnfinished } from './policy.js';
+import { rotationIdOf } from './tags.js';
+
+export interface RunTarget {
+  secret: ManagedSecret;
+  group: CredentialGroup;
+  triggerVersion: string;
+  runId: string;
+  /** The named secret's current version when it was read here (undefined: not read, or no version). */
+  currentVersion?: string;
+  /** True when the identity came from the `RotationId` tag of the current version (an unfinished run). */
+  resumedFromTag: boolean;
+}
+
+export function checkRequest(request: RunRequest): void {
+  const problems: { path: string; message: string }[] = [];
+  if (typeof request.vault !== 'string' || request.vault.trim() === '') {
+    problems.push({ path: 'vault', message: 'required' });
+  }
+  if (typeof request.secret !== 'string' || request.secret.trim() === '') {
+    problems.push({ path: 'secret', message: 'required' });
+  }
+  if (request.triggerVersion !== undefined && !/^[A-Za-z0-9]{1,64}$/.test(request.triggerVersion)) {
+    problems.push({ path: 'triggerVersion', message: 'must be a Key Vault version id' });
+  }
+  if (typeof request.requestedAt !== 'string' || Number.isNaN(Date.parse(request.requestedAt))) {
+    problems.push({ path: 'requestedAt', message: 'must be an ISO 8601 time' });
+  }
+  if (problems.length > 0) {
+    throw new RotationError('BadRequest', 'invalid run request', { details: problems });
+  }
+}
+
+export async function resolveTarget(
+  deps: { catalog: SecretCatalog; store: SecretStore; journal: Journal },
+  request: RunRequest,
+): Promise<RunTarget> {
+  checkRequest(request);
+  const vault = request.vault.trim().toLowerCase();
+  const secret = await deps.catalog.resolveSecret(vault, request.secret.trim());
+  if (!secret) {
+    throw new RotationError('UnmanagedSecret', `secret ${request.secret} in vault ${vault} is not managed`);
+  }
+  const group = await deps.catalog.resolveGroup(secret.vault, secret.group);
+  if (!group || group.secrets.length === 0) {
+    throw new RotationError(
+      'ConfigInvalid',
+      `credential group ${secret.group} of secret ${secret.name} is unknown`,
+    );
+  }
+  if (request.triggerVersion) {
+    const triggerVersion = request.triggerVersion.toLowerCase();
+    return {
+      secret,
+      group,
+      triggerVersion,
+      runId: createRunIdentity(group.vault, group.id, triggerVersion),
+      resumedFromTag: false,
+    };
+  }
+  const current = await deps.store.getCurrent(group.vault, secret.name);
+  const currentVersion = current?.version.toLowerCase();
+  // A version we wrote for a run that has not finished (a failed or interrupted promotion): the
+  // trigger continues that run, so siblings end on the same key. Compromise always starts afresh.
+  const owner = request.compromised ? undefined : rotationIdOf(current?.tags);
+  if (owner) {
+    const row = await deps.journal.get(owner);
+    if (row && row.run.vault === group.vault && row.run.group === group.id && isUnfinished(row.run)) {
+      return {
+        secret,
+        group,
+        triggerVersion: row.run.triggerVersion,
+        runId: owner,
+        ...(currentVersion ? { currentVersion } : {}),
+        resumedFromTag: true,
+      };
+    }
+  }
+  const triggerVersion = currentVersion ?? NO_VERSION;
+  return {
+    secret,
+    group,
+    triggerVersion,
+    runId: createRunIdentity(group.vault, group.id, triggerVersion),
+    ...(currentVersion ? { currentVersion } : {}),
+    resumedFromTag: false,
+  };
+}
