@@ -14,10 +14,18 @@ import type { QueueClient } from '@azure/storage-queue';
 import { RotationError } from '../rotation/errors.js';
 import { credentialProvider } from './credential.js';
 import { type AzureEnvironment, isLoopbackHost, vaultUrlOf } from './endpoints.js';
-import { type RetryTiming, restPipelineOptions, resolveTiming, storageRetryOptions, type TimingOption } from './tls.js';
+import {
+  type RetryTiming,
+  resolveTiming,
+  restPipelineOptions,
+  storageRetryOptions,
+  type TimingOption,
+} from './tls.js';
 
-type CognitiveServicesManagementClient = import('@azure/arm-cognitiveservices').CognitiveServicesManagementClient;
-type CommunicationServiceManagementClient = import('@azure/arm-communication').CommunicationServiceManagementClient;
+type CognitiveServicesManagementClient =
+  import('@azure/arm-cognitiveservices').CognitiveServicesManagementClient;
+type CommunicationServiceManagementClient =
+  import('@azure/arm-communication').CommunicationServiceManagementClient;
 type WebSiteManagementClient = import('@azure/arm-appservice').WebSiteManagementClient;
 
 export interface ClientFactoryOptions {
@@ -75,7 +83,10 @@ function checkEndpoint(env: AzureEnvironment, what: string, endpoint: string): v
   }
   if (url.protocol !== 'https:') throw new RotationError('ConfigInvalid', `${what} must use https`);
   if (env.mode === 'local' && !isLoopbackHost(url.hostname)) {
-    throw new RotationError('ConfigInvalid', `${what} must be a loopback address in local mode (got ${url.hostname})`);
+    throw new RotationError(
+      'ConfigInvalid',
+      `${what} must be a loopback address in local mode (got ${url.hostname})`,
+    );
   }
 }
 
@@ -83,7 +94,10 @@ function storageUrl(account: string, service: 'blob' | 'queue' | 'table'): strin
   return `https://${account}.${service}.core.windows.net`;
 }
 
-export function createClientFactory(env: AzureEnvironment, options: ClientFactoryOptions = {}): ClientFactory {
+export function createClientFactory(
+  env: AzureEnvironment,
+  options: ClientFactoryOptions = {},
+): ClientFactory {
   const timing = resolveTiming(options.timing);
   const credential = options.credential ?? credentialProvider(env);
   const rest = () => restPipelineOptions(env, timing);
@@ -132,7 +146,10 @@ export function createClientFactory(env: AzureEnvironment, options: ClientFactor
       return once(`web:${subscriptionId}`, async () => {
         const { WebSiteManagementClient } = await import('@azure/arm-appservice');
         // This client honours only `endpoint` (not `baseUri` / `$host`).
-        return new WebSiteManagementClient(await credential(), subscriptionId, { ...rest(), endpoint: env.armEndpoint });
+        return new WebSiteManagementClient(await credential(), subscriptionId, {
+          ...rest(),
+          endpoint: env.armEndpoint,
+        });
       });
     },
 

@@ -47,7 +47,9 @@ const vaultNameSchema = z
 
 const originSchema = z.url().refine((value) => {
   const url = new URL(value);
-  return url.protocol === 'https:' && (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash;
+  return (
+    url.protocol === 'https:' && (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash
+  );
 }, 'must be an https origin without a path, query or fragment');
 
 export const endpointsFileSchema = z.object({
@@ -84,7 +86,9 @@ export async function loadEndpointsFile(stateDir: string): Promise<EndpointsFile
   }
   const parsed = endpointsFileSchema.safeParse(json);
   if (!parsed.success) {
-    throw new RotationError('ConfigInvalid', `${file} is invalid`, { details: issuesToDetails(parsed.error) });
+    throw new RotationError('ConfigInvalid', `${file} is invalid`, {
+      details: issuesToDetails(parsed.error),
+    });
   }
   return parsed.data;
 }
@@ -117,7 +121,10 @@ function assertLoopback(what: string, url: string): void {
     throw new RotationError('ConfigInvalid', `${what} is not a URL`);
   }
   if (!isLoopbackHost(host)) {
-    throw new RotationError('ConfigInvalid', `${what} must be a loopback address in local mode (got ${host})`);
+    throw new RotationError(
+      'ConfigInvalid',
+      `${what} must be a loopback address in local mode (got ${host})`,
+    );
   }
 }
 
@@ -126,12 +133,16 @@ export function assertLocalOnly(env: LocalEnvironment): void {
   for (const [name, url] of Object.entries(env.vaultUrls)) assertLoopback(`vault '${name}' URL`, url);
   assertLoopback('ARM endpoint', env.armEndpoint);
   const storage = storageEndpointsOf(env.storageConnectionString);
-  if (storage.length === 0) throw new RotationError('ConfigInvalid', 'storage connection string names no endpoint');
+  if (storage.length === 0)
+    throw new RotationError('ConfigInvalid', 'storage connection string names no endpoint');
   for (const url of storage) assertLoopback('storage endpoint', url);
 }
 
 /** Builds the local environment from a parsed endpoints file (reads the CA file, relative to `stateDir`). */
-export async function localEnvironmentFromEndpoints(file: EndpointsFile, stateDir: string): Promise<LocalEnvironment> {
+export async function localEnvironmentFromEndpoints(
+  file: EndpointsFile,
+  stateDir: string,
+): Promise<LocalEnvironment> {
   const caPath = path.resolve(stateDir, file.caCertFile);
   let caCert: string;
   try {
@@ -197,9 +208,13 @@ export function cloudEnvironment(input: CloudEnvironmentInput): CloudEnvironment
   const v = parsed.data;
   return {
     mode: 'azure',
-    vaultUrls: Object.fromEntries(v.vaults.map((vault) => [vault.name, vault.url ?? `https://${vault.name}.vault.azure.net`])),
+    vaultUrls: Object.fromEntries(
+      v.vaults.map((vault) => [vault.name, vault.url ?? `https://${vault.name}.vault.azure.net`]),
+    ),
     armEndpoint: v.armEndpoint ?? AZURE_ARM_ENDPOINT,
-    ...(v.storageConnectionString === undefined ? {} : { storageConnectionString: v.storageConnectionString }),
+    ...(v.storageConnectionString === undefined
+      ? {}
+      : { storageConnectionString: v.storageConnectionString }),
     ...(v.storageAccountName === undefined ? {} : { storageAccountName: v.storageAccountName }),
   };
 }

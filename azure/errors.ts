@@ -103,7 +103,9 @@ export function summarizeAzureError(error: unknown): AzureErrorSummary {
 }
 
 function isTimeout(summary: AzureErrorSummary): boolean {
-  return summary.code === 'AbortError' || summary.code === 'TimeoutError' || /timed? ?out/i.test(summary.message);
+  return (
+    summary.code === 'AbortError' || summary.code === 'TimeoutError' || /timed? ?out/i.test(summary.message)
+  );
 }
 
 export interface WrapContext {

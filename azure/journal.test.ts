@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../local/azurite.js';
+import { type RunningAzurite, startAzurite } from '../local/azurite.js';
 import { isRotationError } from '../rotation/errors.js';
 import type { RunRecord } from '../rotation/ports.js';
 import { createClientFactory } from './clients.js';
@@ -8,7 +8,11 @@ import { localEnvironment } from './endpoints.js';
 import {
   escapeTableKey,
   historyFilterExpression,
-  JOURNAL_TABLE, RUN_PART_CHARS, splitJson, TableJournal } from './journal.js';
+  JOURNAL_TABLE,
+  RUN_PART_CHARS,
+  splitJson,
+  TableJournal,
+} from './journal.js';
 
 let azurite: RunningAzurite;
 let journal: TableJournal;
@@ -130,6 +134,13 @@ describe('TableJournal', () => {
     expect((await journal.get(record.id))?.run).toEqual(record);
   });
 
+  it('refuses a record too large for one entity, writing nothing', async () => {
+    const record = run({ error: { code: 'X', message: 'm'.repeat(16 * RUN_PART_CHARS), phase: 'issued' } });
+    const error = await journal.create(record).catch((e: unknown) => e);
+    expect(isRotationError(error, 'InternalError')).toBe(true);
+    expect(await journal.get(record.id)).toBeUndefined();
+  });
+
   it('never cuts a record between the halves of a surrogate pair', () => {
     const json = `${'a'.repeat(RUN_PART_CHARS - 1)}\u{1F511}b`;
     const parts = splitJson(json);
@@ -140,10 +151,34 @@ describe('TableJournal', () => {
 
   describe('list and latestForGroup', () => {
     const vault = 'kv-list';
-    const a1 = run({ vault, group: 'ga', secrets: ['s1'], status: 'done', createdAt: '2026-02-01T00:00:00.000Z' });
-    const a2 = run({ vault, group: 'ga', secrets: ['s1'], status: 'failed', createdAt: '2026-02-03T00:00:00.000Z' });
-    const b1 = run({ vault, group: 'gb', secrets: ['s2', 's3'], status: 'done', createdAt: '2026-02-02T00:00:00.000Z' });
-    const other = run({ vault: 'kv-other', group: 'ga', secrets: ['s1'], status: 'done', createdAt: '2026-02-02T00:00:00.000Z' });
+    const a1 = run({
+      vault,
+      group: 'ga',
+      secrets: ['s1'],
+      status: 'done',
+      createdAt: '2026-02-01T00:00:00.000Z',
+    });
+    const a2 = run({
+      vault,
+      group: 'ga',
+      secrets: ['s1'],
+      status: 'failed',
+      createdAt: '2026-02-03T00:00:00.000Z',
+    });
+    const b1 = run({
+      vault,
+      group: 'gb',
+      secrets: ['s2', 's3'],
+      status: 'done',
+      createdAt: '2026-02-02T00:00:00.000Z',
+    });
+    const other = run({
+      vault: 'kv-other',
+      group: 'ga',
+      secrets: ['s1'],
+      status: 'done',
+      createdAt: '2026-02-02T00:00:00.000Z',
+    });
     const tricky = run({
       vault,
       group: "g'c",
@@ -166,7 +201,11 @@ describe('TableJournal', () => {
       expect(await ids({ vault, status: 'done' })).toEqual([a1.id, b1.id, tricky.id].sort());
       expect(await ids({ vault, secret: 'S3' })).toEqual([b1.id]);
       expect(
-        await ids({ vault, since: new Date('2026-02-02T00:00:00.000Z'), until: new Date('2026-02-04T00:00:00.000Z') }),
+        await ids({
+          vault,
+          since: new Date('2026-02-02T00:00:00.000Z'),
+          until: new Date('2026-02-04T00:00:00.000Z'),
+        }),
       ).toEqual([a2.id, b1.id].sort());
     });
 

@@ -19,18 +19,23 @@ export const JOURNAL_TABLE = 'rotationruns';
 
 /** Characters per `RunN` property: under the 32K-character (64 KiB) limit of a table string property. */
 export const RUN_PART_CHARS = 30_000;
-/** An entity holds at most 1 MiB and 252 custom properties; 30 parts (~1.8 MB UTF-16) is more than enough. */
-const MAX_PARTS = 30;
+/** An entity holds at most 1 MiB (strings count as UTF-16): 15 parts of 30K characters is ~900 KB. */
+const MAX_PARTS = 15;
+
+const FORBIDDEN_KEY_CHARS = new Set(['%', '/', '\\', '#', '?']);
 
 /**
  * Escapes a table key: `/ \ # ?` and control characters are not allowed in PartitionKey/RowKey.
  * `%` is escaped too so the mapping is reversible and two different inputs never collide.
  */
 export function escapeTableKey(value: string): string {
-  return value.replace(/[%/\\#?\u0000-\u001f\u007f-\u009f]/g, (c) => {
-    const hex = c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0');
-    return `%${hex}`;
-  });
+  let out = '';
+  for (const c of value) {
+    const code = c.codePointAt(0)!;
+    const control = code <= 0x1f || (code >= 0x7f && code <= 0x9f);
+    out += control || FORBIDDEN_KEY_CHARS.has(c) ? `%${code.toString(16).toUpperCase().padStart(2, '0')}` : c;
+  }
+  return out;
 }
 
 export function journalPartitionKey(vault: string, group: string): string {
@@ -43,7 +48,10 @@ function toEntity(run: RunRecord): RunEntity {
   const json = JSON.stringify(run);
   const chunks = splitJson(json);
   if (chunks.length > MAX_PARTS) {
-    throw new RotationError('InternalError', `run ${run.id} is too large to journal (${json.length} characters)`);
+    throw new RotationError(
+      'InternalError',
+      `run ${run.id} is too large to journal (${json.length} characters)`,
+    );
   }
   const entity: RunEntity = {
     partitionKey: journalPartitionKey(run.vault, run.group),
@@ -89,7 +97,10 @@ function fromEntity(entity: Record<string, unknown>): RunRecord {
   for (let i = 0; i < parts; i++) {
     const part = entity[`Run${i}`];
     if (typeof part !== 'string') {
-      throw new RotationError('InternalError', `journal entity ${String(entity.rowKey)} is missing part ${i}`);
+      throw new RotationError(
+        'InternalError',
+        `journal entity ${String(entity.rowKey)} is missing part ${i}`,
+      );
     }
     json += part;
   }
@@ -204,7 +215,9 @@ export class TableJournal implements Journal {
   async *list(filter: HistoryFilter): AsyncIterable<RunRecord> {
     const client = await this.client();
     const expression = historyFilterExpression(filter, await this.odata());
-    const rows = client.listEntities(expression === undefined ? {} : { queryOptions: { filter: expression } });
+    const rows = client.listEntities(
+      expression === undefined ? {} : { queryOptions: { filter: expression } },
+    );
     let iterator: AsyncIterator<TableEntityResult<Record<string, unknown>>>;
     try {
       iterator = rows[Symbol.asyncIterator]();
@@ -236,7 +249,11 @@ export class TableJournal implements Journal {
       for await (const row of rows) {
         const createdAt = timeOf(row.CreatedAt);
         const rowKey = row.rowKey ?? '';
-        if (!latest || createdAt > latest.createdAt || (createdAt === latest.createdAt && rowKey > latest.rowKey)) {
+        if (
+          !latest ||
+          createdAt > latest.createdAt ||
+          (createdAt === latest.createdAt && rowKey > latest.rowKey)
+        ) {
           latest = { rowKey, createdAt };
         }
       }

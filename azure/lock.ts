@@ -28,7 +28,11 @@ export function lockBlobName(key: string): string {
   if (key.length === 0 || key.length > 512 || segments.some((s) => s.length === 0)) {
     throw new RotationError('BadRequest', `invalid lock key '${key.slice(0, 80)}'`);
   }
-  return segments.map((s) => (s === '.' || s === '..' ? encodeURIComponent(s).replace(/\./g, '%2E') : encodeURIComponent(s))).join('/');
+  return segments
+    .map((s) =>
+      s === '.' || s === '..' ? encodeURIComponent(s).replace(/\./g, '%2E') : encodeURIComponent(s),
+    )
+    .join('/');
 }
 
 class BlobLease implements Lease {
@@ -52,9 +56,13 @@ class BlobLease implements Lease {
       const status = azureStatusOf(error);
       // 409: another lease id holds it, or it was broken; 412: lease id mismatch; 404: lock blob deleted.
       if (status === 409 || status === 412 || status === 404) {
-        throw new RotationError('LeaseLost', `lease on ${this.key} was lost (${azureCodeOf(error) ?? status})`, {
-          cause: { status, code: azureCodeOf(error) },
-        });
+        throw new RotationError(
+          'LeaseLost',
+          `lease on ${this.key} was lost (${azureCodeOf(error) ?? status})`,
+          {
+            cause: { status, code: azureCodeOf(error) },
+          },
+        );
       }
       throw wrapAzureError(error, { action: `renew lease on ${this.key}` });
     }
@@ -101,7 +109,11 @@ export class BlobLockManager implements LockManager {
   }
 
   async tryAcquire(key: string, durationSeconds: number): Promise<Lease | undefined> {
-    if (!Number.isInteger(durationSeconds) || durationSeconds < MIN_LEASE_SECONDS || durationSeconds > MAX_LEASE_SECONDS) {
+    if (
+      !Number.isInteger(durationSeconds) ||
+      durationSeconds < MIN_LEASE_SECONDS ||
+      durationSeconds > MAX_LEASE_SECONDS
+    ) {
       throw new RotationError(
         'BadRequest',
         `lease duration must be a whole number of seconds from ${MIN_LEASE_SECONDS} to ${MAX_LEASE_SECONDS} (got ${durationSeconds})`,
@@ -133,7 +145,8 @@ export class BlobLockManager implements LockManager {
       await blob.upload('', 0, { conditions: { ifNoneMatch: '*' } });
     } catch (error) {
       const status = azureStatusOf(error);
-      if (status !== 409 && status !== 412) throw wrapAzureError(error, { action: `create lock blob for ${key}` });
+      if (status !== 409 && status !== 412)
+        throw wrapAzureError(error, { action: `create lock blob for ${key}` });
     }
   }
 }

@@ -19,12 +19,22 @@ export const MAX_RUN_MESSAGE_JSON_BYTES = 48 * 1024;
 /** A message may stay invisible for at most 7 days. */
 export const MAX_VISIBILITY_DELAY_SECONDS = 7 * 24 * 3600;
 
-const TRIGGER_KINDS = ['event', 'sweep', 'http', 'cli', 'submission', 'rollback'] as const satisfies readonly TriggerKind[];
+const TRIGGER_KINDS = [
+  'event',
+  'sweep',
+  'http',
+  'cli',
+  'submission',
+  'rollback',
+] as const satisfies readonly TriggerKind[];
 
 export const runRequestSchema = z.object({
   vault: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/),
   secret: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/),
-  triggerVersion: z.string().regex(/^[0-9a-zA-Z]{1,64}$/).optional(),
+  triggerVersion: z
+    .string()
+    .regex(/^[0-9a-zA-Z]{1,64}$/)
+    .optional(),
   trigger: z.object({
     kind: z.enum(TRIGGER_KINDS),
     eventId: z.string().max(256).optional(),
@@ -108,13 +118,18 @@ export class StorageRunQueue implements RunQueue {
     const message = encodeRunMessage(request);
     const delay = options.visibilityDelaySeconds ?? 0;
     if (!Number.isInteger(delay) || delay < 0 || delay > MAX_VISIBILITY_DELAY_SECONDS) {
-      throw new RotationError('BadRequest', `visibility delay must be 0-${MAX_VISIBILITY_DELAY_SECONDS} whole seconds`);
+      throw new RotationError(
+        'BadRequest',
+        `visibility delay must be 0-${MAX_VISIBILITY_DELAY_SECONDS} whole seconds`,
+      );
     }
     const client = await this.ensure();
     try {
       await client.sendMessage(message, delay > 0 ? { visibilityTimeout: delay } : {});
     } catch (error) {
-      throw wrapAzureError(error, { action: `enqueue run for secret ${request.secret} in vault ${request.vault}` });
+      throw wrapAzureError(error, {
+        action: `enqueue run for secret ${request.secret} in vault ${request.vault}`,
+      });
     }
   }
 }

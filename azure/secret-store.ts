@@ -93,7 +93,11 @@ export class KeyVaultSecretStore implements SecretStore {
     return this.read(vault, name, version);
   }
 
-  private async read(vault: string, name: string, version: string | undefined): Promise<SecretVersion | undefined> {
+  private async read(
+    vault: string,
+    name: string,
+    version: string | undefined,
+  ): Promise<SecretVersion | undefined> {
     const v = vault.toLowerCase();
     const client = await this.client(v);
     const what = version === undefined ? `secret '${name}'` : `version ${version} of secret '${name}'`;
@@ -104,10 +108,14 @@ export class KeyVaultSecretStore implements SecretStore {
       if (error instanceof RotationError) throw error;
       if (azureStatusOf(error) === 404) return undefined;
       if (isDisabledSecretError(error)) {
-        throw new RotationError('PermissionDenied', `${what} in vault '${v}' is disabled; its value cannot be read`, {
-          cause: { status: 403, code: 'SecretDisabled' },
-          details: [{ path: version === undefined ? 'current' : 'version', message: 'SecretDisabled' }],
-        });
+        throw new RotationError(
+          'PermissionDenied',
+          `${what} in vault '${v}' is disabled; its value cannot be read`,
+          {
+            cause: { status: 403, code: 'SecretDisabled' },
+            details: [{ path: version === undefined ? 'current' : 'version', message: 'SecretDisabled' }],
+          },
+        );
       }
       throw wrapAzureError(error, { action: `read ${what} in vault '${v}'`, notFound: 'SecretNotFound' });
     }
@@ -116,7 +124,9 @@ export class KeyVaultSecretStore implements SecretStore {
   async *listSecrets(vault: string): AsyncIterable<SecretVersionProperties> {
     const v = vault.toLowerCase();
     const client = await this.client(v);
-    yield* wrapPaged(client.listPropertiesOfSecrets(), `list secrets in vault '${v}'`, (p) => toProperties(v, p));
+    yield* wrapPaged(client.listPropertiesOfSecrets(), `list secrets in vault '${v}'`, (p) =>
+      toProperties(v, p),
+    );
   }
 
   async *listVersions(vault: string, name: string): AsyncIterable<VersionedProperties> {
@@ -151,7 +161,8 @@ export class KeyVaultSecretStore implements SecretStore {
     version: string,
     patch: SecretVersionPatch,
   ): Promise<VersionedProperties> {
-    if (!version) throw new RotationError('BadRequest', `a version id is required to update secret '${name}'`);
+    if (!version)
+      throw new RotationError('BadRequest', `a version id is required to update secret '${name}'`);
     const v = vault.toLowerCase();
     const client = await this.client(v);
     try {
