@@ -1,9 +1,10 @@
 /**
  * Event Grid push delivery to webhook subscriptions, as Event Grid does it: a validation handshake first
  * (`aeg-event-type: SubscriptionValidation`, answered with `{ validationResponse }`), then each event POSTed
- * as a one-element JSON array with `aeg-event-type: Notification`. A non-2xx answer, a connection error or a
- * timeout is retried with exponential backoff, so a receiver can see an event twice; 400 and 413 are not
- * retried (Event Grid drops those). Only loopback receivers are allowed.
+ * as a one-element JSON array with `aeg-event-type: Notification`. First attempts go out in publish order, one
+ * at a time per subscription. A non-2xx answer, a connection error or a timeout is retried with exponential
+ * backoff, so a receiver can see an event twice and out of order; 400 and 413 are not retried (Event Grid
+ * drops those). Only loopback receivers are allowed.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -66,6 +67,8 @@ export interface DeliveryRecord {
 interface ActiveSubscription {
   view: EventSubscription;
   url: URL;
+  /** First attempts go out one at a time in publish order; retries are scheduled independently. */
+  queue: Promise<unknown>;
 }
 
 interface Attempt {
@@ -122,7 +125,7 @@ export class EventDelivery {
       eventTypes: [...eventTypes],
       createdAt: new Date().toISOString(),
     };
-    const subscription = { view, url };
+    const subscription: ActiveSubscription = { view, url, queue: Promise.resolve() };
     const validationCode = randomUUID();
     const validation: EventGridEvent<{ validationCode: string }> = {
       id: randomUUID(),
@@ -164,7 +167,10 @@ export class EventDelivery {
     for (const subscription of this.#subscriptions.values()) {
       if (subscription.view.vault.toLowerCase() !== vault.toLowerCase()) continue;
       if (!(subscription.view.eventTypes as string[]).includes(event.eventType)) continue;
-      void this.#track(this.#deliver(subscription, event, 'event', (a) => a.status !== null && ok(a.status)));
+      const first = subscription.queue.then(() => this.#post(subscription, event, 'event', 1));
+      subscription.queue = first;
+      const accepted = (a: Attempt) => a.status !== null && ok(a.status);
+      void this.#track(this.#deliver(subscription, event, 'event', accepted, first));
     }
   }
 
@@ -199,11 +205,15 @@ export class EventDelivery {
     event: EventGridEvent,
     kind: DeliveryRecord['kind'],
     accepted: (attempt: Attempt) => boolean,
+    firstAttempt?: Promise<Attempt>,
   ): Promise<boolean> {
     const { maxAttempts, retryDelayMs, maxRetryDelayMs } = this.#options;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       if (this.#timers.cancelled) return false;
-      const result = await this.#post(subscription, event, kind, attempt);
+      const result =
+        attempt === 1 && firstAttempt
+          ? await firstAttempt
+          : await this.#post(subscription, event, kind, attempt);
       const success = accepted(result);
       const final =
         success || attempt === maxAttempts || (result.status !== null && NO_RETRY.has(result.status));
@@ -252,6 +262,7 @@ export class EventDelivery {
     kind: DeliveryRecord['kind'],
     attempt: number,
   ) {
+    if (this.#timers.cancelled) return Promise.resolve<Attempt>({ status: null, error: 'emulator stopped' });
     const body = Buffer.from(JSON.stringify([event]), 'utf8');
     const url = subscription.url;
     const transport = url.protocol === 'https:' ? https : http;
