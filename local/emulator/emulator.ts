@@ -1,6 +1,6 @@
 /**
- * Starts the local Azure emulator: one shared HTTPS origin (ARM, provider data planes, control API) and one
- * HTTPS origin per vault, all on 127.0.0.1 with OS-chosen ports and one generated certificate.
+ * Starts the local Azure emulator: one shared HTTPS origin (ARM, provider data planes, Event Grid custom
+ * topics, control API) and one HTTPS origin per vault, all on 127.0.0.1 with OS-chosen ports and one generated certificate.
  */
 import { createArmModule, DEFAULT_SUBSCRIPTION_ID, type ResourceDeclaration } from './arm/index.js';
 import { createControl, type EmulatorControl, type VaultEndpoint } from './control/control.js';
@@ -16,6 +16,7 @@ import { emulatorTls, writeCaCert } from './core/tls.js';
 import { createDataPlanesModule } from './dataplanes/index.js';
 import { type DeliveryOptions, EventDelivery } from './events/delivery.js';
 import { isValidVaultName, Vault } from './keyvault/vault.js';
+import { createTopicsModule, type TopicDeclaration } from './topics/index.js';
 import type { EmulatorContext } from './types.js';
 
 export interface StartEmulatorOptions {
@@ -23,6 +24,8 @@ export interface StartEmulatorOptions {
   vaults: string[];
   /** ARM resources to declare at start. */
   resources?: ResourceDeclaration[];
+  /** Event Grid custom topics to declare at start (others are created on first publish). */
+  topics?: TopicDeclaration[];
   /** Where `emulator-ca.pem` is written (default `.local/`). */
   stateDir?: string;
   /** Emulator clock start (default: now). The clock then follows real time plus every advance. */
@@ -69,6 +72,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
 
   const arm = createArmModule(ctx, options.resources ?? []);
   const dataPlanes = createDataPlanesModule(ctx, arm);
+  const topics = createTopicsModule(ctx, options.topics ?? []);
 
   const addVault = async (name: string): Promise<Vault> => {
     if (!isValidVaultName(name)) {
@@ -100,7 +104,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     return vault;
   };
 
-  const control = createControl({ clock, faults, log, delivery, arm, dataPlanes, vaults, addVault });
+  const control = createControl({ clock, faults, log, delivery, arm, dataPlanes, topics, vaults, addVault });
   clock.onAdvance(() => {
     for (const vault of vaults.values()) vault.checkExpiry();
   });
@@ -110,8 +114,10 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     .addAll(controlRoutes(control, info), 'control')
     .addAll(arm.controlRoutes, 'control')
     .addAll(dataPlanes.controlRoutes, 'control')
+    .addAll(topics.controlRoutes, 'control')
     .addAll(arm.routes, 'arm')
-    .addAll(dataPlanes.routes, 'data');
+    .addAll(dataPlanes.routes, 'data')
+    .addAll(topics.routes, 'data');
   const shared = await OriginServer.listen({
     server: 'emulator',
     name: 'emulator',

@@ -26,3 +26,4 @@ export {
 } from './events/keyvault-events.js';
 export { LOCAL_TENANT_ID } from './keyvault/routes.js';
 export type { VaultStoreSnapshot } from './keyvault/store.js';
+export type { TopicDeclaration, TopicInfo } from './topics/index.js';

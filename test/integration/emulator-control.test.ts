@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { AzureKeyCredential } from '@azure/core-auth';
 import { RestError } from '@azure/core-rest-pipeline';
+import { EventGridPublisherClient } from '@azure/eventgrid';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RequestLogEntry, type RunningEmulator, startEmulator } from '../../local/emulator/index.js';
@@ -353,6 +355,29 @@ describe('state snapshot', () => {
     await client.setSecret('snap', 'changed');
     const { clock: _c3, ...changed } = await read();
     expect(changed).not.toEqual(stableBefore);
+  });
+});
+
+describe('mounted modules', () => {
+  it('serves Event Grid custom topics on the shared origin', async () => {
+    const topic = emulator.control.topics.declare({ name: 'ops-events' });
+    expect(topic.endpoint.startsWith(emulator.origin)).toBe(true);
+    const publisher = new EventGridPublisherClient(
+      topic.endpoint,
+      'EventGrid',
+      new AzureKeyCredential(topic.key1),
+      {
+        tlsOptions: { ca: emulator.caCert },
+      },
+    );
+    await publisher.send([
+      { eventType: 'Rotation.Done', subject: 'api-key', dataVersion: '1', data: { ok: true } },
+    ]);
+    expect(emulator.control.topics.events('ops-events').map((e) => e.event.eventType)).toEqual([
+      'Rotation.Done',
+    ]);
+    expect(emulator.control.requests().at(-1)).toMatchObject({ origin: 'data', method: 'POST', status: 200 });
+    expect(emulator.control.state()).toHaveProperty('topics');
   });
 });
 

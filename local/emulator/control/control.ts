@@ -17,6 +17,7 @@ import type {
 } from '../events/delivery.js';
 import type { VaultStoreSnapshot } from '../keyvault/store.js';
 import type { Vault } from '../keyvault/vault.js';
+import type { TopicsModule } from '../topics/index.js';
 
 export interface VaultEndpoint {
   name: string;
@@ -45,6 +46,7 @@ export interface EmulatorState {
   subscriptions: EventSubscription[];
   arm: unknown;
   dataPlanes: unknown;
+  topics: unknown;
 }
 
 export interface EmulatorControl {
@@ -80,6 +82,8 @@ export interface EmulatorControl {
   arm: ArmModule;
   /** The provider data planes (mint, seed, revoke manual credentials). */
   dataPlanes: DataPlanesModule;
+  /** Event Grid custom topics (declare, read published events). */
+  topics: TopicsModule;
 }
 
 export interface ControlDependencies {
@@ -89,6 +93,7 @@ export interface ControlDependencies {
   delivery: EventDelivery;
   arm: ArmModule;
   dataPlanes: DataPlanesModule;
+  topics: TopicsModule;
   vaults: Map<string, Vault>;
   addVault(name: string): Promise<Vault>;
 }
@@ -136,8 +141,10 @@ export function createControl(deps: ControlDependencies): EmulatorControl {
       subscriptions: deps.delivery.subscriptions(),
       arm: deps.arm.snapshot(),
       dataPlanes: deps.dataPlanes.snapshot(),
+      topics: deps.topics.snapshot(),
     }),
     arm: deps.arm,
     dataPlanes: deps.dataPlanes,
+    topics: deps.topics,
   };
 }
