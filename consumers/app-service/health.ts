@@ -13,6 +13,8 @@ export interface HealthPollOptions {
   now?: () => number;
 }
 
+const MIN_POLL_TIMEOUT_MS = 1_000;
+
 export async function waitUntilHealthy(url: string, options: HealthPollOptions): Promise<{ polls: number }> {
   const now = options.now ?? (() => performance.now());
   if (options.initialDelayMs > 0) await options.sleep(options.initialDelayMs);
@@ -21,9 +23,10 @@ export async function waitUntilHealthy(url: string, options: HealthPollOptions):
   let last = 'no answer';
   for (;;) {
     polls += 1;
-    const remaining = Math.max(1, deadline - now());
+    // The last poll may run a little past the deadline rather than be cut to nothing.
+    const timeout = Math.min(options.requestTimeoutMs, Math.max(deadline - now(), MIN_POLL_TIMEOUT_MS));
     try {
-      const status = await getStatus(url, Math.min(options.requestTimeoutMs, remaining));
+      const status = await getStatus(url, timeout);
       if (status >= 200 && status < 300) return { polls };
       last = `HTTP ${status}`;
     } catch (error) {

@@ -14,10 +14,15 @@ export interface ReceivedRequest {
   at: number;
 }
 
-export type Responder = (
-  request: ReceivedRequest,
-  index: number,
-) => { status: number; body?: string } | number;
+export interface Reply {
+  status: number;
+  body?: string;
+  /** Answer after this many ms (to show that consumers run in parallel). */
+  delayMs?: number;
+  headers?: Record<string, string>;
+}
+
+export type Responder = (request: ReceivedRequest, index: number) => Reply | number;
 
 export interface Receiver {
   /** `http://127.0.0.1:<port>` */
@@ -52,9 +57,14 @@ export async function startReceiver(): Promise<Receiver> {
       const index = counts.get(path) ?? 0;
       counts.set(path, index + 1);
       const answer = responders.get(path)?.(request, index) ?? 200;
-      const { status, body } = typeof answer === 'number' ? { status: answer, body: undefined } : answer;
-      res.writeHead(status, { 'content-type': 'text/plain' });
-      res.end(body ?? (status < 300 ? 'ok' : 'error'));
+      const reply: Reply = typeof answer === 'number' ? { status: answer } : answer;
+      const { status, body, delayMs, headers } = reply;
+      const send = () => {
+        res.writeHead(status, { 'content-type': 'text/plain', ...headers });
+        res.end(body ?? (status < 300 ? 'ok' : 'error'));
+      };
+      if (delayMs === undefined) send();
+      else setTimeout(send, delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -61,8 +61,8 @@ describe('verifyRotatorSignature', () => {
     });
     const flipped = `${signature!.slice(0, -1)}${signature!.endsWith('0') ? '1' : '0'}`;
     expect(
-      verifyRotatorSignature({ rawBody: body, timestamp, signature: flipped, signingKey: key, now }).reason,
-    ).toBe('bad-signature');
+      verifyRotatorSignature({ rawBody: body, timestamp, signature: flipped, signingKey: key, now }),
+    ).toEqual({ ok: false, reason: 'bad-signature' });
     // Moving the timestamp invalidates the signature (it is signed).
     expect(
       verifyRotatorSignature({
@@ -71,11 +71,11 @@ describe('verifyRotatorSignature', () => {
         signature,
         signingKey: key,
         now,
-      }).reason,
-    ).toBe('bad-signature');
+      }),
+    ).toEqual({ ok: false, reason: 'bad-signature' });
     expect(
-      verifyRotatorSignature({ rawBody: body, timestamp, signature, signingKey: `${key}x`, now }).reason,
-    ).toBe('bad-signature');
+      verifyRotatorSignature({ rawBody: body, timestamp, signature, signingKey: `${key}x`, now }),
+    ).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
   it('calls missing or malformed headers malformed', () => {
