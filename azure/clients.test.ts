@@ -15,6 +15,7 @@ import { isRotationError } from '../rotation/errors.js';
 import { createClientFactory } from './clients.js';
 import { LOCAL_TOKEN } from './credential.js';
 import { cloudEnvironment, isLoopbackHost, type LocalEnvironment, localEnvironment } from './endpoints.js';
+import { createAzureAdapters } from './index.js';
 
 /** Which modules our code imported, and every DefaultAzureCredential constructed. */
 const seen = vi.hoisted(() => ({ modules: new Set<string>(), credentials: 0 }));
@@ -116,6 +117,7 @@ async function statusOf(call: () => Promise<unknown>): Promise<number | 'ok'> {
 describe('createClientFactory in local mode', () => {
   it('loads no SDK until a getter is first called, and never @azure/identity', async () => {
     const factory = createClientFactory(env, { timing: 'fast' });
+    createAzureAdapters(factory);
     expect(seen.modules.size).toBe(0);
     await factory.credential();
     expect(seen.modules.size).toBe(0);

@@ -116,6 +116,13 @@ describe('TableJournal', () => {
     expect(read?.etag).toBe(second);
   });
 
+  it('refuses to replace a run that is gone', async () => {
+    const error = await journal
+      .replace(run(), 'W/"datetime\'2026-01-01T00%3A00%3A00Z\'"')
+      .catch((e: unknown) => e);
+    expect(isRotationError(error, 'RunInProgress')).toBe(true);
+  });
+
   it('splits a record larger than one table property and reads it back', async () => {
     const consumers = Array.from({ length: 400 }, (_, i) => ({
       name: `consumer-${i}`,
@@ -194,6 +201,15 @@ describe('TableJournal', () => {
     const ids = async (filter: Parameters<TableJournal['list']>[0]) =>
       (await collect(journal.list(filter))).map((r) => r.id).sort();
 
+    it('lists oldest first, whatever the key order', async () => {
+      expect((await collect(journal.list({ vault }))).map((r) => r.createdAt)).toEqual([
+        '2026-02-01T00:00:00.000Z',
+        '2026-02-02T00:00:00.000Z',
+        '2026-02-03T00:00:00.000Z',
+        '2026-02-04T00:00:00.000Z',
+      ]);
+    });
+
     it('filters by vault, group, status, secret and time window', async () => {
       expect(await ids({ vault })).toEqual([a1.id, a2.id, b1.id, tricky.id].sort());
       expect(await ids({ vault: 'KV-LIST', group: 'GA' })).toEqual([a1.id, a2.id].sort());
@@ -204,9 +220,9 @@ describe('TableJournal', () => {
         await ids({
           vault,
           since: new Date('2026-02-02T00:00:00.000Z'),
-          until: new Date('2026-02-04T00:00:00.000Z'),
+          until: new Date('2026-02-03T00:00:00.000Z'),
         }),
-      ).toEqual([a2.id, b1.id].sort());
+      ).toEqual([a2.id, b1.id].sort()); // both bounds inclusive, like the in-memory fake
     });
 
     it('treats quotes and OData operators in filter values as data (no filter injection)', async () => {

@@ -10,7 +10,7 @@
  * value; nothing caller-supplied is ever concatenated into a filter. Azure Table queries have no
  * substring/contains operator, so the `secret` filter is applied to the indexed rows after the query.
  */
-import type { TableClient, TableEntityResult } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
 import { RotationError } from '../rotation/errors.js';
 import type { HistoryFilter, Journal, RunRecord } from '../rotation/ports.js';
 import { azureCodeOf, azureStatusOf, wrapAzureError } from './errors.js';
@@ -135,7 +135,7 @@ export function historyFilterExpression(filter: HistoryFilter, odata: Odata): st
   }
   if (filter.status !== undefined) clauses.push(odata`Status eq ${filter.status}`);
   if (filter.since !== undefined) clauses.push(odata`CreatedAt ge ${filter.since}`);
-  if (filter.until !== undefined) clauses.push(odata`CreatedAt lt ${filter.until}`);
+  if (filter.until !== undefined) clauses.push(odata`CreatedAt le ${filter.until}`);
   return clauses.length === 0 ? undefined : clauses.join(' and ');
 }
 
@@ -189,6 +189,7 @@ export class TableJournal implements Journal {
     } catch (error) {
       if (azureStatusOf(error) === 409) {
         throw new RotationError('RunInProgress', `run ${run.id} already exists`, {
+          transient: true,
           cause: { status: 409, code: azureCodeOf(error) ?? 'EntityAlreadyExists' },
         });
       }
@@ -203,37 +204,38 @@ export class TableJournal implements Journal {
       const response = await client.updateEntity(entity, 'Replace', { etag });
       return { etag: requireEtag(response.etag, run.id) };
     } catch (error) {
-      if (azureStatusOf(error) === 412) {
+      const status = azureStatusOf(error);
+      // 412: stale etag; 404: the row is gone. Either way someone else changed it since we read it.
+      if (status === 412 || status === 404) {
         throw new RotationError('RunInProgress', `run ${run.id} was changed by another worker`, {
-          cause: { status: 412, code: azureCodeOf(error) ?? 'UpdateConditionNotSatisfied' },
+          transient: true,
+          cause: { status, code: azureCodeOf(error) ?? 'UpdateConditionNotSatisfied' },
         });
       }
       throw wrapAzureError(error, { action: `update run ${run.id}` });
     }
   }
 
+  /**
+   * Matching runs, oldest first (by `createdAt`, then id), like the in-memory fake. Table storage returns
+   * rows in key order, so the matches are collected and sorted before the first is yielded.
+   */
   async *list(filter: HistoryFilter): AsyncIterable<RunRecord> {
     const client = await this.client();
     const expression = historyFilterExpression(filter, await this.odata());
-    const rows = client.listEntities(
-      expression === undefined ? {} : { queryOptions: { filter: expression } },
-    );
-    let iterator: AsyncIterator<TableEntityResult<Record<string, unknown>>>;
+    const runs: RunRecord[] = [];
     try {
-      iterator = rows[Symbol.asyncIterator]();
+      const rows = client.listEntities(
+        expression === undefined ? {} : { queryOptions: { filter: expression } },
+      );
+      for await (const row of rows) {
+        if (secretsMatch(row, filter.secret)) runs.push(fromEntity(row));
+      }
     } catch (error) {
       throw wrapAzureError(error, { action: 'list runs' });
     }
-    while (true) {
-      let next: IteratorResult<TableEntityResult<Record<string, unknown>>>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        throw wrapAzureError(error, { action: 'list runs' });
-      }
-      if (next.done) return;
-      if (secretsMatch(next.value, filter.secret)) yield fromEntity(next.value);
-    }
+    runs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    yield* runs;
   }
 
   async latestForGroup(vault: string, group: string): Promise<RunRecord | undefined> {

@@ -49,7 +49,9 @@ class BlobLease implements Lease {
   }
 
   async renew(): Promise<void> {
-    if (this.released) throw new RotationError('LeaseLost', `lease on ${this.key} was released`);
+    if (this.released) {
+      throw new RotationError('LeaseLost', `lease on ${this.key} was released`, { transient: true });
+    }
     try {
       await this.lease.renewLease();
     } catch (error) {
@@ -59,9 +61,7 @@ class BlobLease implements Lease {
         throw new RotationError(
           'LeaseLost',
           `lease on ${this.key} was lost (${azureCodeOf(error) ?? status})`,
-          {
-            cause: { status, code: azureCodeOf(error) },
-          },
+          { transient: true, cause: { status, code: azureCodeOf(error) } },
         );
       }
       throw wrapAzureError(error, { action: `renew lease on ${this.key}` });

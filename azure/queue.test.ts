@@ -72,8 +72,12 @@ describe('StorageRunQueue', () => {
       'trigger.kind',
       'vault',
     ]);
-    const delay = await queue.enqueue(request, { visibilityDelaySeconds: -5 }).catch((e: unknown) => e);
+    const delay = await queue
+      .enqueue(request, { visibilityDelaySeconds: 8 * 24 * 3600 })
+      .catch((e: unknown) => e);
     expect(isRotationError(delay, 'BadRequest')).toBe(true);
+    const client = await queueClient();
+    expect((await client.peekMessages({ numberOfMessages: 32 })).peekedMessageItems).toHaveLength(0);
   });
 
   it('decodes what the Functions host hands over: base64, JSON text or an object', () => {

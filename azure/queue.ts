@@ -116,13 +116,15 @@ export class StorageRunQueue implements RunQueue {
 
   async enqueue(request: RunRequest, options: { visibilityDelaySeconds?: number } = {}): Promise<void> {
     const message = encodeRunMessage(request);
-    const delay = options.visibilityDelaySeconds ?? 0;
-    if (!Number.isInteger(delay) || delay < 0 || delay > MAX_VISIBILITY_DELAY_SECONDS) {
+    const requested = options.visibilityDelaySeconds ?? 0;
+    if (!Number.isFinite(requested) || requested > MAX_VISIBILITY_DELAY_SECONDS) {
       throw new RotationError(
         'BadRequest',
-        `visibility delay must be 0-${MAX_VISIBILITY_DELAY_SECONDS} whole seconds`,
+        `visibility delay must be at most ${MAX_VISIBILITY_DELAY_SECONDS} seconds`,
       );
     }
+    // A retry time already in the past means "now"; fractions round up so nothing is delivered early.
+    const delay = Math.max(0, Math.ceil(requested));
     const client = await this.ensure();
     try {
       await client.sendMessage(message, delay > 0 ? { visibilityTimeout: delay } : {});
