@@ -57,6 +57,11 @@ function distance(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/** Path of a secret entry (or a field of it) in rotation.json. */
+export function secretPath(name: string, ...rest: (string | number)[]): string {
+  return jsonPath(['secrets', key(name), ...rest]);
+}
+
 export function didYouMean(word: string, candidates: readonly string[]): string {
   const hint = closest(word, candidates);
   return hint === undefined ? '' : ` (did you mean "${hint}"?)`;

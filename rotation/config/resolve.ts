@@ -3,9 +3,9 @@
  * selection, references to consumers and channels, Key Vault naming, credential groups.
  */
 import type { ErrorDetail } from '../errors.js';
-import type { CredentialGroup, ManagedSecret, VaultConfig } from '../model.js';
-import { buildGroup, resourceOf } from './groups.js';
-import { didYouMean, jsonPath, key, listOf } from './issues.js';
+import type { ManagedSecret, VaultConfig } from '../model.js';
+import { buildGroup, compare, resolveGroups } from './groups.js';
+import { didYouMean, jsonPath, key, listOf, secretPath } from './issues.js';
 import type { ChannelConfig, ConsumerConfig } from './schema.js';
 import type { ParsedSections } from './sections.js';
 import { inferFromTags, providerForAddress } from './tags.js';
@@ -17,8 +17,6 @@ export interface ResolveOptions {
   /** Vault URLs by name (e.g. from `.local/endpoints.json`); they replace the file's `url`. */
   vaultUrls?: Record<string, string>;
 }
-
-const secretPath = (name: string, ...rest: (string | number)[]) => jsonPath(['secrets', key(name), ...rest]);
 
 const ARM_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+$/i;
 const ARM_RESOURCE_TYPES: Partial<Record<ManagedSecret['provider'], string>> = {
@@ -85,12 +83,6 @@ export function resolveSections(
     },
   };
   return config;
-}
-
-function compare(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function resolveVaults(
@@ -298,139 +290,5 @@ function checkDefaults(parsed: ParsedSections, details: ErrorDetail[]): void {
       path: '$.defaults.minIntervalHours',
       message: `must be shorter than the validity (${validityDays} days)`,
     });
-  }
-}
-
-/**
- * Groups secrets per vault: an explicit `group`; else the same provider and provider resource; else
- * alone. A secret without `group` whose resource an explicit group already holds joins that group.
- */
-function resolveGroups(
-  secrets: ManagedSecret[],
-  explicitSecrets: Set<ManagedSecret>,
-  details: ErrorDetail[],
-): CredentialGroup[] {
-  const groups: CredentialGroup[] = [];
-  const vaults = [...new Set(secrets.map((s) => s.vault))].sort();
-  for (const vault of vaults) {
-    const inVault = secrets.filter((s) => s.vault === vault);
-    const explicit = new Map<string, ManagedSecret[]>();
-    const loose: ManagedSecret[] = [];
-    for (const secret of inVault) {
-      if (explicitSecrets.has(secret)) push(explicit, secret.group, secret);
-      else loose.push(secret);
-    }
-    // Which explicit group holds which resource.
-    const resourceOwner = new Map<string, string>();
-    for (const [id, members] of explicit) {
-      checkExplicitGroup(id, members, details);
-      for (const member of members) {
-        const resource = resourceOf(member);
-        if (resource === undefined) continue;
-        const rkey = `${member.provider} ${resource}`;
-        const other = resourceOwner.get(rkey);
-        if (other !== undefined && other !== id) {
-          details.push({
-            path: secretPath(member.name, 'group'),
-            message: `groups "${other}" and "${id}" hold keys of the same resource; one rotation would revoke the key the other serves — use one group`,
-          });
-        } else resourceOwner.set(rkey, id);
-      }
-    }
-    const byResource = new Map<string, ManagedSecret[]>();
-    const final = new Map<string, ManagedSecret[]>();
-    for (const [id, members] of explicit) final.set(id, [...members]);
-    for (const secret of loose) {
-      const resource = resourceOf(secret);
-      if (resource === undefined) {
-        addGroup(final, secret.name.toLowerCase(), [secret], details);
-        continue;
-      }
-      const rkey = `${secret.provider} ${resource}`;
-      const owner = resourceOwner.get(rkey);
-      if (owner !== undefined) final.get(owner)!.push(secret);
-      else push(byResource, rkey, secret);
-    }
-    for (const members of byResource.values()) {
-      const id = members.map((m) => m.name.toLowerCase()).sort()[0]!;
-      addGroup(final, id, members, details);
-    }
-    for (const [id, members] of [...final].sort(([a], [b]) => compare(a, b))) {
-      const { group, conflicts } = buildGroup(vault, id, members);
-      // A clash of resource ids is reported by checkExplicitGroup already.
-      for (const conflict of conflicts.filter((c) => c.key !== 'resourceId')) {
-        details.push({
-          path: secretPath(conflict.secrets[1], 'settings', conflict.key),
-          message: `differs from "${conflict.secrets[0]}" in the same credential group "${id}"; a group rotates with one set of settings`,
-        });
-      }
-      checkParts(group, details);
-      groups.push(group);
-    }
-  }
-  return groups;
-}
-
-function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
-  const list = map.get(k);
-  if (list) list.push(v);
-  else map.set(k, [v]);
-}
-
-function addGroup(
-  final: Map<string, ManagedSecret[]>,
-  id: string,
-  members: ManagedSecret[],
-  details: ErrorDetail[],
-) {
-  if (final.has(id)) {
-    details.push({
-      path: secretPath(members[0]!.name),
-      message: `its credential group id "${id}" is also the name of an explicit group; rename the group`,
-    });
-    return;
-  }
-  final.set(id, members);
-}
-
-function checkExplicitGroup(id: string, members: ManagedSecret[], details: ErrorDetail[]): void {
-  const [first, ...rest] = members;
-  if (!first) return;
-  const providerClash = rest.find((m) => m.provider !== first.provider);
-  if (providerClash) {
-    details.push({
-      path: secretPath(providerClash.name, 'provider'),
-      message: `group "${id}" mixes providers: "${first.name}" uses ${first.provider}, "${providerClash.name}" uses ${providerClash.provider}`,
-    });
-  }
-  const withResource = members.filter((m) => resourceOf(m) !== undefined);
-  const resourceClash = withResource.find((m) => resourceOf(m) !== resourceOf(withResource[0]!));
-  if (resourceClash) {
-    details.push({
-      path: secretPath(resourceClash.name, 'settings', 'resourceId'),
-      message: `group "${id}" mixes provider resources: "${withResource[0]!.name}" and "${resourceClash.name}" name different resources`,
-    });
-  }
-}
-
-function checkParts(group: CredentialGroup, details: ErrorDetail[]): void {
-  const withPart = group.secrets.filter((s) => s.part !== undefined);
-  if (withPart.length === 0) return;
-  const seen = new Map<string, string>();
-  for (const secret of group.secrets) {
-    if (secret.part === undefined) {
-      details.push({
-        path: secretPath(secret.name, 'part'),
-        message: `is required: other secrets of group "${group.id}" name their part (${listOf(withPart.map((s) => s.part!))})`,
-      });
-      continue;
-    }
-    const other = seen.get(secret.part);
-    if (other !== undefined) {
-      details.push({
-        path: secretPath(secret.name, 'part'),
-        message: `part "${secret.part}" is already held by "${other}" in group "${group.id}"`,
-      });
-    } else seen.set(secret.part, secret.name);
   }
 }
