@@ -26,7 +26,7 @@ class FakeCognitiveAccount implements CognitiveKeysClient {
   }
 
   private check(op: 'get' | 'listKeys' | 'regenerateKey', rg: string, name: string) {
-    this.calls.push(op === 'regenerateKey' ? op : op);
+    this.calls.push(op);
     expect(rg).toBe('rg-ai');
     expect(name).toBe('oai-test');
     const failure = this.failWith[op];

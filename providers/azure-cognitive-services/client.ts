@@ -54,3 +54,14 @@ export function cognitiveKeysClientFromSdk(client: CognitiveServicesSdkClient): 
     },
   };
 }
+
+/**
+ * `keysClient` for `createCognitiveServicesProvider` from anything with the azure/ client factory's
+ * `cognitiveServicesClient(subscriptionId)` (structural: providers do not import azure/).
+ */
+export function cognitiveKeysClients(factory: {
+  cognitiveServicesClient(subscriptionId: string): Promise<CognitiveServicesSdkClient>;
+}): (subscriptionId: string) => Promise<CognitiveKeysClient> {
+  return async (subscriptionId) =>
+    cognitiveKeysClientFromSdk(await factory.cognitiveServicesClient(subscriptionId));
+}

@@ -1,3 +1,4 @@
+export type { DataPlaneOptions } from '../shared/http-probe.js';
 export {
   type CognitiveCredentialId,
   type CognitiveServicesProviderDeps,
@@ -13,6 +14,7 @@ export {
   type CognitiveKeysClient,
   type CognitiveServicesSdkClient,
   cognitiveKeysClientFromSdk,
+  cognitiveKeysClients,
 } from './client.js';
 export {
   COGNITIVE_SERVICES_TYPE,

@@ -13,7 +13,7 @@ import { isRotationError, type RotationError } from '../../rotation/errors.js';
 import type { CredentialProvider, CurrentCredential, SecretVersion } from '../../rotation/ports.js';
 import { leaked, makeContext, VAULT } from '../shared/testing.js';
 import { createCognitiveServicesProvider } from './adapter.js';
-import { cognitiveKeysClientFromSdk } from './client.js';
+import { cognitiveKeysClients } from './client.js';
 import { type CognitiveServicesSettings, cognitiveServicesSettingsSchema } from './settings.js';
 
 const SUB = '0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0';
@@ -63,8 +63,7 @@ beforeAll(async () => {
   });
   factory = createClientFactory(env, { timing: 'fast' });
   provider = createCognitiveServicesProvider({
-    keysClient: async (subscriptionId) =>
-      cognitiveKeysClientFromSdk(await factory.cognitiveServicesClient(subscriptionId)),
+    keysClient: cognitiveKeysClients(factory),
     dataPlane: { ca: emulator.caCert, timeoutMs: 5_000 },
   });
 });

@@ -64,3 +64,14 @@ export function communicationKeysClientFromSdk(client: CommunicationSdkClient): 
     },
   };
 }
+
+/**
+ * `keysClient` for `createCommunicationProvider` from anything with the azure/ client factory's
+ * `communicationClient(subscriptionId)` (structural: providers do not import azure/).
+ */
+export function communicationKeysClients(factory: {
+  communicationClient(subscriptionId: string): Promise<CommunicationSdkClient>;
+}): (subscriptionId: string) => Promise<CommunicationKeysClient> {
+  return async (subscriptionId) =>
+    communicationKeysClientFromSdk(await factory.communicationClient(subscriptionId));
+}

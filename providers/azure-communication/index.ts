@@ -1,3 +1,4 @@
+export type { DataPlaneOptions } from '../shared/http-probe.js';
 export {
   type CommunicationProviderDeps,
   communicationKeyOf,
@@ -11,5 +12,6 @@ export {
   type CommunicationResourceInfo,
   type CommunicationSdkClient,
   communicationKeysClientFromSdk,
+  communicationKeysClients,
 } from './client.js';
 export { COMMUNICATION_TYPE, type CommunicationSettings, communicationSettingsSchema } from './settings.js';

@@ -13,7 +13,7 @@ import { isRotationError, type RotationError } from '../../rotation/errors.js';
 import type { CredentialProvider, CurrentCredential, SecretVersion } from '../../rotation/ports.js';
 import { leaked, makeContext, VAULT } from '../shared/testing.js';
 import { createCommunicationProvider } from './adapter.js';
-import { communicationKeysClientFromSdk } from './client.js';
+import { communicationKeysClients } from './client.js';
 import { type CommunicationSettings, communicationSettingsSchema } from './settings.js';
 
 const SUB = '1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809';
@@ -49,8 +49,7 @@ beforeAll(async () => {
   });
   factory = createClientFactory(env, { timing: 'fast' });
   provider = createCommunicationProvider({
-    keysClient: async (subscriptionId) =>
-      communicationKeysClientFromSdk(await factory.communicationClient(subscriptionId)),
+    keysClient: communicationKeysClients(factory),
     dataPlane: { ca: emulator.caCert, timeoutMs: 5_000 },
   });
 });
