@@ -6,12 +6,6 @@ import { type ErrorDetail, RotationError } from '../errors.js';
 import type { CredentialGroup, ManagedSecret } from '../model.js';
 import { listOf, secretPath } from './issues.js';
 
-/**
- * Settings that legitimately differ between secrets of one group: which form of the credential a
- * secret holds (`holds: 'connectionString' | 'key'` for Communication Services).
- */
-export const PER_SECRET_SETTINGS: readonly string[] = ['holds'];
-
 /** The provider resource a secret's key belongs to (`settings.resourceId`, lowercased), if any. */
 export function resourceOf(secret: ManagedSecret): string | undefined {
   const id = secret.settings.resourceId;
@@ -24,7 +18,10 @@ export interface SettingsConflict {
   secrets: [string, string];
 }
 
-/** Shared settings of a group (per-secret keys left out); conflicting values are reported, first wins. */
+/**
+ * Shared settings of a group: providers receive one settings object per group (e.g. Communication's
+ * `holds` says what every secret of the group stores), so differing values are reported; first wins.
+ */
 export function mergeGroupSettings(secrets: readonly ManagedSecret[]): {
   settings: Record<string, unknown>;
   conflicts: SettingsConflict[];
@@ -34,7 +31,6 @@ export function mergeGroupSettings(secrets: readonly ManagedSecret[]): {
   const conflicts: SettingsConflict[] = [];
   for (const secret of secrets) {
     for (const [k, value] of Object.entries(secret.settings)) {
-      if (PER_SECRET_SETTINGS.includes(k)) continue;
       if (!(k in settings)) {
         settings[k] = value;
         owner[k] = secret.name;

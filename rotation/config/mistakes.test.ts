@@ -263,6 +263,24 @@ describe('rotation.json mistakes', () => {
     ]);
   });
 
+  it('secrets of one group disagreeing on a setting', () => {
+    const acs = `${SUB}/providers/Microsoft.Communication/communicationServices/acs-one`;
+    const config = base();
+    secrets(config)['acs-key'] = {
+      provider: 'azure-communication',
+      settings: { resourceId: acs, holds: 'key' },
+    };
+    secrets(config)['acs-connection'] = {
+      provider: 'azure-communication',
+      settings: { resourceId: acs, holds: 'connectionString' },
+    };
+    expect(only(config)).toEqual({
+      path: '$.secrets["acs-key"].settings.holds',
+      message:
+        'differs from "acs-connection" in the same credential group "acs-connection"; a group rotates with one set of settings',
+    });
+  });
+
   it('unknown channel type', () => {
     const d = only({ ...base(), channels: { pager: { type: 'pagerduty', url: 'https://example.com/x' } } });
     expect(d).toEqual({
@@ -274,7 +292,13 @@ describe('rotation.json mistakes', () => {
   it('plain http URL to another machine, without echoing it', () => {
     const d = only({
       ...base(),
-      channels: { hook: { type: 'webhook', url: 'http://hooks.example.com/T0K3N' } },
+      channels: {
+        hook: {
+          type: 'webhook',
+          url: 'http://hooks.example.com/T0K3N',
+          signingKey: { secretRef: 'hook-key' },
+        },
+      },
     });
     expect(d).toEqual({
       path: '$.channels["hook"].url',

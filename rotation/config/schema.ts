@@ -156,7 +156,7 @@ export const channelSchema = z
     z.strictObject({
       type: z.literal('webhook'),
       url: urlSettingSchema,
-      signingKey: settingValueSchema.optional().describe('HMAC key used to sign each alert body.'),
+      signingKey: settingValueSchema.describe('HMAC key signing each alert body; usually a secretRef.'),
       ...channelCommon,
     }),
     z.strictObject({
@@ -168,7 +168,8 @@ export const channelSchema = z
   ])
   .describe('Where alerts go. Webhook URLs embed tokens: prefer { "secretRef": … }.');
 
-const SITE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+$/i;
+const SITE_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+(\/slots\/[^/]+)?\/?$/i;
 
 export const consumerSchema = z
   .discriminatedUnion('type', [
@@ -178,7 +179,7 @@ export const consumerSchema = z
         .string()
         .refine((v) => SITE_ID.test(v), {
           error:
-            'must be the ARM id of a site: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Web/sites/<name>',
+            'must be the ARM id of a site: /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Web/sites/<name>[/slots/<slot>]',
         })
         .describe('ARM id of the App Service / Functions site that reads the secret.'),
       slot: z
