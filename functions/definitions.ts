@@ -1,0 +1,9 @@
+/**
+ * THE list of functions: `functions/index.ts` registers it in Azure and `local/host` serves it locally.
+ * To add a function: export a `FunctionDefinition` from its file, then add one import line and one entry
+ * here. Function files must not import Azure SDKs at module level (load them on first use): this list is
+ * loaded on every cold start.
+ */
+import type { FunctionDefinition } from './definition.js';
+
+export const functionDefinitions: FunctionDefinition[] = [];
