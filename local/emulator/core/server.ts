@@ -3,16 +3,16 @@
  * same steps, so every module gets them for free: route match → body (with a size limit) → fault injection →
  * gate (e.g. Key Vault's auth challenge) → handler → JSON response → request log.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { EmulatorRequest, EmulatorResponse } from '../types.js';
 import type { Clock } from './clock.js';
-import type { FaultAction, FaultInjector } from './faults.js';
-import { errorBody, HttpError } from './http-error.js';
+import type { FaultInjector } from './faults.js';
+import { errorBody } from './http-error.js';
 import { type RequestLog, type RequestLogEntry, redactQuery } from './request-log.js';
+import { describe, faultResponse, routingError, runHandler, serialise } from './responses.js';
 import type { Router } from './router.js';
 import type { Timers } from './timers.js';
 import type { EmulatorTls } from './tls.js';
@@ -35,68 +35,13 @@ export interface OriginServerOptions {
   after?: () => void;
 }
 
-type TerminalFault = Exclude<FaultAction, { kind: 'latency' }>;
-
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 export function isLoopback(address: string | undefined): boolean {
-  return address !== undefined && (LOOPBACK.has(address) || address.startsWith('127.'));
-}
-
-/** Error codes for injected faults, as each kind of origin spells them. */
-function faultResponse(fault: TerminalFault, server: 'vault' | 'emulator', ruleId: string): EmulatorResponse {
-  const note = `Injected by the emulator (${ruleId}).`;
-  switch (fault.kind) {
-    case 'throttle': {
-      const headers: Record<string, string> = { 'Retry-After': String(fault.retryAfterSeconds ?? 1) };
-      if (fault.retryAfterMs !== undefined) {
-        headers['retry-after-ms'] = String(fault.retryAfterMs);
-        headers['x-ms-retry-after-ms'] = String(fault.retryAfterMs);
-      }
-      const code = server === 'vault' ? 'Throttled' : 'TooManyRequests';
-      return { status: 429, headers, body: errorBody(code, `Too many requests. ${note}`) };
-    }
-    case 'error':
-      return fault.status === 503
-        ? { status: 503, body: errorBody('ServiceUnavailable', `The service is unavailable. ${note}`) }
-        : { status: 500, body: errorBody('InternalServerError', `An internal error occurred. ${note}`) };
-    case 'forbidden':
-      return server === 'vault'
-        ? {
-            status: 403,
-            body: errorBody('Forbidden', `Caller is not authorized to perform action on resource. ${note}`, {
-              innererror: { code: 'ForbiddenByRbac' },
-            }),
-          }
-        : {
-            status: 403,
-            body: errorBody('AuthorizationFailed', `The client does not have authorization. ${note}`),
-          };
-    default:
-      throw new Error(`Fault ${fault.kind} has no response`);
-  }
-}
-
-function serialise(response: EmulatorResponse): { headers: Record<string, string>; payload?: Buffer } {
-  const headers: Record<string, string> = { 'x-ms-request-id': randomUUID(), ...response.headers };
-  const has = (name: string) => Object.keys(headers).some((key) => key.toLowerCase() === name);
-  let payload: Buffer | undefined;
-  let type: string | undefined;
-  if (response.body === undefined) {
-    payload = undefined;
-  } else if (Buffer.isBuffer(response.body)) {
-    payload = response.body;
-    type = 'application/octet-stream';
-  } else if (typeof response.body === 'string') {
-    payload = Buffer.from(response.body, 'utf8');
-    type = 'text/plain; charset=utf-8';
-  } else {
-    payload = Buffer.from(JSON.stringify(response.body), 'utf8');
-    type = 'application/json; charset=utf-8';
-  }
-  if (type && !has('content-type')) headers['Content-Type'] = type;
-  headers['Content-Length'] = String(payload?.length ?? 0);
-  return { headers, payload };
+  return (
+    address !== undefined &&
+    (LOOPBACK.has(address) || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+  );
 }
 
 export class OriginServer {
@@ -283,45 +228,4 @@ export class OriginServer {
     await Promise.race([this.#options.timers.sleep(ms), closed]);
     socket.destroy();
   }
-}
-
-function routingError(match: Exclude<ReturnType<Router['match']>, { found: true }>): EmulatorResponse {
-  switch (match.reason) {
-    case 'bad-encoding':
-      return {
-        status: 400,
-        body: errorBody('BadParameter', 'The request path has a malformed percent escape.'),
-      };
-    case 'method-not-allowed':
-      return {
-        status: 405,
-        headers: { Allow: match.allow.join(', ') },
-        body: errorBody('MethodNotAllowed', `Allowed methods: ${match.allow.join(', ')}.`),
-      };
-    default:
-      return { status: 404, body: errorBody('NotFound', 'No such route on this emulator origin.') };
-  }
-}
-
-async function runHandler(
-  handler: () => EmulatorResponse | Promise<EmulatorResponse>,
-): Promise<EmulatorResponse> {
-  try {
-    return await handler();
-  } catch (error) {
-    if (error instanceof HttpError) {
-      return {
-        status: error.status,
-        headers: error.headers,
-        body: errorBody(error.code, error.message, error.extra),
-      };
-    }
-    // Only the error's name and message: handlers never put values into messages, and no stack leaves here.
-    process.stderr.write(`emulator: handler failed (${describe(error)})\n`);
-    return { status: 500, body: errorBody('InternalError', 'The emulator failed to handle the request.') };
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
 }

@@ -7,8 +7,7 @@
  * drops those). Only loopback receivers are allowed.
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { redactUrl } from '../core/request-log.js';
 import type { Timers } from '../core/timers.js';
 import {
@@ -17,6 +16,16 @@ import {
   KEY_VAULT_EVENT_TYPES,
   type KeyVaultEventType,
 } from './keyvault-events.js';
+import {
+  type Attempt,
+  checkReceiverUrl,
+  isSuccess,
+  postJson,
+  SubscriptionError,
+  validationResponse,
+} from './webhook.js';
+
+export { SubscriptionError } from './webhook.js';
 
 export interface DeliveryOptions {
   /** First retry delay; each further retry doubles it (default 2000 ms). */
@@ -71,21 +80,7 @@ interface ActiveSubscription {
   queue: Promise<unknown>;
 }
 
-interface Attempt {
-  status: number | null;
-  body?: string;
-  error?: string;
-}
-
 const NO_RETRY = new Set([400, 413]);
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-export class SubscriptionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SubscriptionError';
-  }
-}
 
 export class EventDelivery {
   readonly #options: Required<DeliveryOptions>;
@@ -169,7 +164,7 @@ export class EventDelivery {
       if (!(subscription.view.eventTypes as string[]).includes(event.eventType)) continue;
       const first = subscription.queue.then(() => this.#post(subscription, event, 'event', 1));
       subscription.queue = first;
-      const accepted = (a: Attempt) => a.status !== null && ok(a.status);
+      const accepted = (a: Attempt) => a.status !== null && isSuccess(a.status);
       void this.#track(this.#deliver(subscription, event, 'event', accepted, first));
     }
   }
@@ -261,84 +256,19 @@ export class EventDelivery {
     event: EventGridEvent,
     kind: DeliveryRecord['kind'],
     attempt: number,
-  ) {
-    if (this.#timers.cancelled) return Promise.resolve<Attempt>({ status: null, error: 'emulator stopped' });
-    const body = Buffer.from(JSON.stringify([event]), 'utf8');
-    const url = subscription.url;
-    const transport = url.protocol === 'https:' ? https : http;
-    return new Promise<Attempt>((resolve) => {
-      const request = transport.request(
-        url,
-        {
-          method: 'POST',
-          agent: false,
-          ca: url.protocol === 'https:' ? this.#caCert : undefined,
-          timeout: this.#options.timeoutMs,
-          headers: {
-            'Content-Type': 'application/json; charset=utf-8',
-            'Content-Length': String(body.length),
-            'aeg-event-type': kind === 'validation' ? 'SubscriptionValidation' : 'Notification',
-            'aeg-subscription-name': subscription.view.id.toUpperCase(),
-            'aeg-delivery-count': String(attempt - 1),
-            'aeg-data-version': event.dataVersion,
-            'aeg-metadata-version': event.metadataVersion,
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          response.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= 64 * 1024) chunks.push(chunk);
-          });
-          response.on('end', () =>
-            resolve({ status: response.statusCode ?? null, body: Buffer.concat(chunks).toString('utf8') }),
-          );
-          response.on('error', (error) => resolve({ status: null, error: error.message }));
-        },
-      );
-      this.#requests.add(request);
-      request.on('close', () => this.#requests.delete(request));
-      request.on('timeout', () =>
-        request.destroy(new Error(`no answer within ${this.#options.timeoutMs} ms`)),
-      );
-      request.on('error', (error) => resolve({ status: null, error: error.message }));
-      request.end(body);
+  ): Promise<Attempt> {
+    if (this.#timers.cancelled) return Promise.resolve({ status: null, error: 'emulator stopped' });
+    return postJson(subscription.url, [event], {
+      caCert: this.#caCert,
+      timeoutMs: this.#options.timeoutMs,
+      inflight: this.#requests,
+      headers: {
+        'aeg-event-type': kind === 'validation' ? 'SubscriptionValidation' : 'Notification',
+        'aeg-subscription-name': subscription.view.id.toUpperCase(),
+        'aeg-delivery-count': String(attempt - 1),
+        'aeg-data-version': event.dataVersion,
+        'aeg-metadata-version': event.metadataVersion,
+      },
     });
   }
-}
-
-function ok(status: number): boolean {
-  return status >= 200 && status < 300;
-}
-
-function validationResponse(body: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch (error) {
-    if (error instanceof SyntaxError) return undefined; // not JSON: the handshake simply failed
-    throw error;
-  }
-  const value = (parsed as { validationResponse?: unknown } | null)?.validationResponse;
-  return typeof value === 'string' ? value : undefined;
-}
-
-function checkReceiverUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch (error) {
-    if (error instanceof TypeError) throw new SubscriptionError('The subscription url is not a valid URL.');
-    throw error;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new SubscriptionError('The subscription url must be http: or https:.');
-  }
-  if (!LOOPBACK_HOSTS.has(url.hostname.toLowerCase())) {
-    throw new SubscriptionError(
-      'The subscription url must point at a loopback address (127.0.0.1, localhost, ::1).',
-    );
-  }
-  return url;
 }

@@ -4,181 +4,39 @@
  * and the service limits (name pattern, 25 KB values, 15 tags). "Current" is the newest version by creation.
  * Errors are `HttpError`s shaped as Key Vault answers them.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { HttpError } from '../core/http-error.js';
+import {
+  badParameter,
+  checkAttributes,
+  checkContentType,
+  checkSecretName,
+  checkTags,
+  MAX_VALUE_BYTES,
+  RECOVERABLE_DAYS,
+  secretNotFound,
+  VERSION_ID,
+} from './limits.js';
 
-export const RECOVERY_LEVEL = 'CustomizedRecoverable+Purgeable';
-export const RECOVERABLE_DAYS = 7;
-export const MAX_VALUE_BYTES = 25 * 1024;
-export const MAX_TAGS = 15;
-export const MAX_TAG_NAME_LENGTH = 512;
-export const MAX_TAG_VALUE_LENGTH = 256;
-export const MAX_CONTENT_TYPE_LENGTH = 255;
-const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
-const VERSION_ID = /^[0-9a-f]{32}$/;
+import {
+  currentVersion,
+  type DeletedSecret,
+  type SecretVersion,
+  type SetSecretInput,
+  type StoredSecret,
+  type UpdateSecretInput,
+} from './model.js';
+import { secretSnapshot, type VaultStoreSnapshot } from './snapshot.js';
 
-export interface SecretVersion {
-  version: string;
-  value: string;
-  contentType?: string;
-  tags?: Record<string, string>;
-  enabled: boolean;
-  nbf?: number;
-  exp?: number;
-  created: number;
-  updated: number;
-  /** Creation order across the vault; the highest of a secret is its current version. */
-  seq: number;
-  /** Event bookkeeping: each fires once per version (reset when `exp` changes). */
-  nearExpiryNotified: boolean;
-  expiredNotified: boolean;
-}
-
-export interface StoredSecret {
-  /** The name as first written (Key Vault names are case-insensitive). */
-  name: string;
-  /** In creation order. */
-  versions: SecretVersion[];
-}
-
-export interface DeletedSecret {
-  secret: StoredSecret;
-  deletedDate: number;
-  scheduledPurgeDate: number;
-}
-
-export interface SecretAttributesInput {
-  enabled?: boolean | null;
-  nbf?: number | null;
-  exp?: number | null;
-}
-
-export interface SetSecretInput {
-  value: string;
-  contentType?: string | null;
-  tags?: Record<string, string> | null;
-  attributes?: SecretAttributesInput | null;
-}
-
-export interface UpdateSecretInput {
-  contentType?: string | null;
-  tags?: Record<string, string> | null;
-  attributes?: SecretAttributesInput | null;
-}
+export { RECOVERABLE_DAYS, RECOVERY_LEVEL } from './limits.js';
+export * from './model.js';
+export type { SecretSnapshot, VaultStoreSnapshot, VersionSnapshot } from './snapshot.js';
 
 /** Told about every new version and every change, so events can be raised. */
 export interface VaultObserver {
   newVersion(secret: StoredSecret, version: SecretVersion): void;
   changed(secret: StoredSecret): void;
-}
-
-export interface VersionSnapshot {
-  version: string;
-  /** SHA-256 of the value (hex): enough to see a change without showing the value. */
-  valueSha256: string;
-  contentType?: string;
-  tags?: Record<string, string>;
-  enabled: boolean;
-  nbf?: number;
-  exp?: number;
-  created: number;
-  updated: number;
-}
-
-export interface SecretSnapshot {
-  name: string;
-  currentVersion: string;
-  versions: VersionSnapshot[];
-}
-
-export interface VaultStoreSnapshot {
-  secrets: SecretSnapshot[];
-  deleted: (SecretSnapshot & { deletedDate: number; scheduledPurgeDate: number })[];
-}
-
-const badParameter = (message: string) => new HttpError(400, 'BadParameter', message);
-
-export function secretNotFound(name: string, version?: string): HttpError {
-  const id = version ? `${name}/${version}` : name;
-  return new HttpError(
-    404,
-    'SecretNotFound',
-    `A secret with (name/id) ${id} was not found in this key vault. If you recently deleted this secret you may ` +
-      'be able to recover it using the correct recovery command. For help resolving this issue, please see ' +
-      'https://go.microsoft.com/fwlink/?linkid=2125182',
-  );
-}
-
-export function checkSecretName(name: string): void {
-  if (!SECRET_NAME.test(name)) throw badParameter(`The request URI contains an invalid name: ${name}`);
-}
-
-function checkTimestamp(field: string, value: number | null | undefined): void {
-  if (value === undefined || value === null) return;
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw badParameter(`Property attributes.${field} has invalid value: expected integer Unix seconds.`);
-  }
-}
-
-function checkTags(tags: Record<string, string> | null | undefined): void {
-  if (!tags) return;
-  const entries = Object.entries(tags);
-  // Key Vault answers a 16th tag with this terse message (seen in public bug reports against the service).
-  if (entries.length > MAX_TAGS) throw badParameter('Property has invalid value');
-  for (const [name, value] of entries) {
-    if (typeof value !== 'string') throw badParameter(`Property tags.${name} has invalid value.`);
-    if (name.length === 0 || name.length > MAX_TAG_NAME_LENGTH || value.length > MAX_TAG_VALUE_LENGTH) {
-      throw badParameter('Property has invalid value');
-    }
-  }
-}
-
-function checkContentType(contentType: string | null | undefined): void {
-  if (typeof contentType === 'string' && contentType.length > MAX_CONTENT_TYPE_LENGTH) {
-    throw badParameter('Property contentType has invalid value: too long.');
-  }
-}
-
-function checkAttributes(attributes: SecretAttributesInput | null | undefined): void {
-  if (!attributes) return;
-  checkTimestamp('nbf', attributes.nbf);
-  checkTimestamp('exp', attributes.exp);
-}
-
-function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
-function versionSnapshot(v: SecretVersion): VersionSnapshot {
-  const snapshot: VersionSnapshot = {
-    version: v.version,
-    valueSha256: sha256(v.value),
-    enabled: v.enabled,
-    created: v.created,
-    updated: v.updated,
-  };
-  if (v.contentType !== undefined) snapshot.contentType = v.contentType;
-  if (v.tags !== undefined) snapshot.tags = { ...v.tags };
-  if (v.nbf !== undefined) snapshot.nbf = v.nbf;
-  if (v.exp !== undefined) snapshot.exp = v.exp;
-  return snapshot;
-}
-
-/** The newest version by creation (what Key Vault returns for "get latest"). */
-export function currentVersion(secret: StoredSecret): SecretVersion {
-  let current = secret.versions[0];
-  for (const v of secret.versions) if (current === undefined || v.seq > current.seq) current = v;
-  if (!current) throw new Error(`Secret ${secret.name} has no versions`);
-  return current;
-}
-
-function secretSnapshot(secret: StoredSecret): SecretSnapshot {
-  return {
-    name: secret.name,
-    currentVersion: currentVersion(secret).version,
-    versions: [...secret.versions].sort((a, b) => a.seq - b.seq).map(versionSnapshot),
-  };
 }
 
 export class VaultStore {
