@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isRotationError, type RotationError } from '../../rotation/errors.js';
 import type { CurrentCredential, SecretVersion } from '../../rotation/ports.js';
+import { describeProviderContract } from '../contract.js';
 import { leaked, makeContext, restError, StubDataPlane, VAULT } from '../shared/testing.js';
 import { createCognitiveServicesProvider } from './adapter.js';
 import type { CognitiveAccountInfo, CognitiveKeyName, CognitiveKeys, CognitiveKeysClient } from './client.js';
@@ -86,6 +87,38 @@ async function rejection(promise: Promise<unknown>): Promise<RotationError> {
   if (!isRotationError(error)) throw new Error(`expected a RotationError, got ${String(error)}`);
   return error;
 }
+
+/** The shared provider contract over the in-memory account and a loopback data plane that checks keys. */
+const contractPlane = new StubDataPlane();
+let contractEndpoint = '';
+beforeAll(async () => {
+  contractEndpoint = await contractPlane.start();
+});
+afterAll(() => contractPlane.stop());
+
+describeProviderContract(
+  'azure-cognitive-services (in-memory ARM)',
+  { mode: 'automatic', retrieve: true, revoke: true },
+  () => {
+    const account = new FakeCognitiveAccount();
+    account.info = { kind: 'OpenAI', endpoint: contractEndpoint };
+    const live = (value: string) => value === account.keys.key1 || value === account.keys.key2;
+    contractPlane.respond = (req) => ({ status: live(String(req.headers['api-key'])) ? 200 : 401 });
+    return {
+      provider: createCognitiveServicesProvider({ keysClient: () => account }),
+      settings: { resourceId: ID },
+      seed: (world, group) => {
+        for (const secret of group.secrets) {
+          world.store.seed(group.vault, secret.name, {
+            value: account.keys.key1,
+            tags: { CredentialId: 'key1' },
+          });
+        }
+      },
+      isLive: async (_world, _group, credential) => live(credential.value),
+    };
+  },
+);
 
 describe('azure-cognitive-services: key alternation', () => {
   it('regenerates key2 when consumers use key1, and leaves key1 alone', async () => {

@@ -11,6 +11,7 @@ import { localEnvironment } from '../../azure/endpoints.js';
 import { type RunningEmulator, startEmulator } from '../../local/emulator/index.js';
 import { isRotationError, type RotationError } from '../../rotation/errors.js';
 import type { CredentialProvider, CurrentCredential, SecretVersion } from '../../rotation/ports.js';
+import { describeProviderContract } from '../contract.js';
 import { leaked, makeContext, VAULT } from '../shared/testing.js';
 import { createCognitiveServicesProvider } from './adapter.js';
 import { cognitiveKeysClients } from './client.js';
@@ -44,6 +45,13 @@ beforeAll(async () => {
         resourceGroup: 'rg-ai',
         name: 'speech-sdk',
         kind: 'SpeechServices',
+      },
+      {
+        type: 'Microsoft.CognitiveServices/accounts',
+        subscriptionId: SUB,
+        resourceGroup: 'rg-ai',
+        name: 'oai-contract',
+        kind: 'OpenAI',
       },
       {
         type: 'Microsoft.CognitiveServices/accounts',
@@ -97,6 +105,27 @@ async function rejection(promise: Promise<unknown> | undefined): Promise<Rotatio
   if (!isRotationError(error)) throw new Error(`expected a RotationError, got ${String(error)}`);
   return error;
 }
+
+describeProviderContract(
+  'azure-cognitive-services (SDK against the emulator)',
+  { mode: 'automatic', retrieve: true, revoke: true },
+  () => ({
+    provider,
+    settings: { resourceId: armId('oai-contract') },
+    seed: (world, group) => {
+      const { key1 } = emulator.control.arm.cognitiveKeys(armId('oai-contract'));
+      for (const secret of group.secrets) {
+        world.store.seed(group.vault, secret.name, { value: key1, tags: { CredentialId: 'key1' } });
+      }
+    },
+    isLive: async (_world, _group, credential) =>
+      emulator.control.dataPlanes.isValid(
+        'azure-cognitive-services',
+        armId('oai-contract'),
+        credential.value,
+      ),
+  }),
+);
 
 describe.each([
   ['OpenAI', 'oai-sdk', '/openai/models'],

@@ -2,7 +2,8 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isRotationError, type RotationError } from '../../rotation/errors.js';
 import type { CurrentCredential, SecretVersion } from '../../rotation/ports.js';
-import { acsConnectionString } from '../shared/acs-hmac.js';
+import { describeProviderContract } from '../contract.js';
+import { acsConnectionString, parseAcsConnectionString } from '../shared/acs-hmac.js';
 import {
   leaked,
   makeContext,
@@ -96,6 +97,47 @@ async function rejection(promise: Promise<unknown> | undefined): Promise<Rotatio
   if (!isRotationError(error)) throw new Error(`expected a RotationError, got ${String(error)}`);
   return error;
 }
+
+/** A credential of the same shape signed with a key the resource never had. */
+function spoil<C extends { value: string }>(credential: C): C {
+  const parsed = parseAcsConnectionString(credential.value);
+  return { ...credential, value: parsed ? acsConnectionString(parsed.endpoint, newKey()) : newKey() };
+}
+
+/** The shared provider contract over the in-memory resource and a loopback data plane verifying HMAC. */
+const contractPlane = new StubDataPlane();
+let contractEndpoint = '';
+beforeAll(async () => {
+  contractEndpoint = await contractPlane.start();
+});
+afterAll(() => contractPlane.stop());
+
+describeProviderContract(
+  'azure-communication (in-memory ARM)',
+  { mode: 'automatic', retrieve: true, revoke: true },
+  () => {
+    const resource = new FakeCommunicationResource();
+    // The stub speaks http; connection strings carry the endpoint the validator calls.
+    resource.endpoint = () => contractEndpoint;
+    const keyOf = (value: string) => parseAcsConnectionString(value)?.accessKey ?? value;
+    const live = (value: string) => [resource.primary, resource.secondary].includes(keyOf(value));
+    contractPlane.respond = (req) => ({
+      status: [resource.primary, resource.secondary].some((key) => verifySignature(req, key)) ? 200 : 401,
+    });
+    return {
+      provider: createCommunicationProvider({ keysClient: () => resource }),
+      settings: { resourceId: ID },
+      seed: (world, group) => {
+        const value = acsConnectionString(resource.endpoint(), resource.primary);
+        for (const secret of group.secrets) {
+          world.store.seed(group.vault, secret.name, { value, tags: { CredentialId: 'Primary' } });
+        }
+      },
+      isLive: async (_world, _group, credential) => live(credential.value),
+      spoil,
+    };
+  },
+);
 
 describe('azure-communication: key alternation', () => {
   it('holds connection strings by default: Primary in use → Secondary regenerated', async () => {

@@ -2,6 +2,7 @@
  * The Communication provider through the real `@azure/arm-communication` client (built by the azure/ client
  * factory) against the local emulator's ARM and its HMAC-verifying ACS data plane.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { localEnvironment } from '../../azure/endpoints.js';
 import { type RunningEmulator, startEmulator } from '../../local/emulator/index.js';
 import { isRotationError, type RotationError } from '../../rotation/errors.js';
 import type { CredentialProvider, CurrentCredential, SecretVersion } from '../../rotation/ports.js';
+import { describeProviderContract } from '../contract.js';
+import { acsConnectionString, parseAcsConnectionString } from '../shared/acs-hmac.js';
 import { leaked, makeContext, VAULT } from '../shared/testing.js';
 import { createCommunicationProvider } from './adapter.js';
 import { communicationKeysClients } from './client.js';
@@ -38,6 +41,7 @@ beforeAll(async () => {
     resources: [
       { ...base, name: 'acs-cs' },
       { ...base, name: 'acs-key' },
+      { ...base, name: 'acs-contract' },
       { ...base, name: 'acs-locked', forbidden: ['listKeys', 'regenerateKey'] },
     ],
   });
@@ -83,6 +87,39 @@ async function rejection(promise: Promise<unknown> | undefined): Promise<Rotatio
   if (!isRotationError(error)) throw new Error(`expected a RotationError, got ${String(error)}`);
   return error;
 }
+
+describeProviderContract(
+  'azure-communication (SDK against the emulator)',
+  { mode: 'automatic', retrieve: true, revoke: true },
+  (world) => {
+    // Requests are signed with the context clock; the emulator rejects dates 15 minutes off its own.
+    world.clock.set(emulator.control.now());
+    return {
+      provider,
+      settings: { resourceId: armId('acs-contract') },
+      seed: (w, group) => {
+        const keys = emulator.control.arm.communicationKeys(armId('acs-contract'));
+        for (const secret of group.secrets) {
+          w.store.seed(group.vault, secret.name, {
+            value: keys.primaryConnectionString,
+            tags: { CredentialId: 'Primary' },
+          });
+        }
+      },
+      isLive: async (_w, _group, credential) =>
+        emulator.control.dataPlanes.isValid('azure-communication', armId('acs-contract'), credential.value),
+      // A connection string whose key the resource never had (changing one base64 character may decode the same).
+      spoil: (credential) => {
+        const parsed = parseAcsConnectionString(credential.value);
+        if (!parsed) throw new Error('expected a connection string');
+        return {
+          ...credential,
+          value: acsConnectionString(parsed.endpoint, randomBytes(64).toString('base64')),
+        };
+      },
+    };
+  },
+);
 
 describe('azure-communication through the SDK', () => {
   it('rotates connection strings by alternation, validated with HMAC-signed calls', async () => {

@@ -94,11 +94,13 @@ export function probe(
     const unavailable = (why: string) =>
       finish({ ok: false, outcome: 'unavailable', reason: `${label}: ${why}` });
 
-    const requestOptions: https.RequestOptions = { method: request.method, headers };
-    if (isHttps) {
-      if (options.agent) requestOptions.agent = options.agent;
-      else if (options.ca !== undefined) requestOptions.ca = options.ca;
-    }
+    // No pooled agent unless one is given: a validation call is rare, and a kept-alive socket would outlive it.
+    const requestOptions: https.RequestOptions = {
+      method: request.method,
+      headers,
+      agent: options.agent ?? false,
+    };
+    if (isHttps && !options.agent && options.ca !== undefined) requestOptions.ca = options.ca;
     const req = (isHttps ? https : http).request(url, requestOptions, (res) => {
       // Drain the body: we only need the status, and the body may echo request details.
       res.resume();
