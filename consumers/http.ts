@@ -3,9 +3,11 @@
  * signature covers the raw bytes), redirects are not followed for POSTs (a redirect must not carry a signed
  * body or a token-bearing URL elsewhere), and failures are reduced to status, code and message by the
  * caller through `describeError`: axios errors carry the request config, whose URL may hold a token.
+ *
+ * axios is loaded on first use, like the SDKs: registering functions should not pay for it.
  */
-import axios from 'axios';
 import { RotationError } from '../rotation/errors.js';
+import { isAllowedUrl } from './settings.js';
 
 export interface PostResult {
   status: number;
@@ -17,6 +19,7 @@ export async function postJson(
   rawBody: string,
   options: { headers?: Record<string, string>; timeoutMs: number },
 ): Promise<PostResult> {
+  const { default: axios } = await import('axios');
   const response = await axios.post(url, rawBody, {
     headers: { 'content-type': 'application/json; charset=utf-8', ...options.headers },
     timeout: options.timeoutMs,
@@ -31,6 +34,7 @@ export async function postJson(
 
 /** GETs a URL and reports its status without throwing for non-2xx (health checks). */
 export async function getStatus(url: string, timeoutMs: number): Promise<number> {
+  const { default: axios } = await import('axios');
   const response = await axios.get(url, {
     timeout: timeoutMs,
     responseType: 'text',
@@ -41,8 +45,8 @@ export async function getStatus(url: string, timeoutMs: number): Promise<number>
 
 /** Checks a resolved URL setting (a `{ secretRef }` is checked only once resolved). Never echoes it. */
 export function requireHttpUrl(value: string, what: string): string {
-  if (!URL.canParse(value) || !['http:', 'https:'].includes(new URL(value).protocol)) {
-    throw new RotationError('ConfigInvalid', `${what} is not an http(s) URL`);
+  if (!isAllowedUrl(value)) {
+    throw new RotationError('ConfigInvalid', `${what} must be an https:// URL (http:// only for localhost)`);
   }
   return value;
 }

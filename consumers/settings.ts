@@ -29,15 +29,11 @@ export const secretRefSchema = z.strictObject({
 /** `"text"` or a {@link secretRefSchema} reference (model.ts `SettingValue`). */
 export const settingValueSchema = z.union([z.string().min(1), secretRefSchema]);
 
-const httpUrl = z
-  .string()
-  .refine((value) => isHttpUrl(value, ['http:', 'https:']), { message: 'must be an http(s) URL' });
-const httpsUrl = z
-  .string()
-  .refine((value) => isHttpUrl(value, ['https:']), { message: 'must be an https URL' });
+const URL_RULE = 'must be an https:// URL (http:// is allowed only for localhost)';
+const allowedUrl = z.string().refine(isAllowedUrl, { message: URL_RULE });
 
 /** A URL given inline (checked now) or by reference (checked after resolution). */
-const urlSetting = z.union([httpUrl, secretRefSchema]);
+const urlSetting = z.union([allowedUrl, secretRefSchema]);
 
 export const appServiceConsumerSchema = z.strictObject({
   type: z.literal('app-service'),
@@ -61,7 +57,7 @@ export const webhookConsumerSchema = z.strictObject({
 export const eventGridConsumerSchema = z.strictObject({
   type: z.literal('eventgrid'),
   /** Topic endpoint, e.g. `https://<topic>.<region>-1.eventgrid.azure.net/api/events`. */
-  endpoint: httpsUrl,
+  endpoint: urlSetting,
   accessKey: settingValueSchema,
 });
 
@@ -113,7 +109,7 @@ export const channelConfigSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('eventgrid'),
-    endpoint: httpsUrl,
+    endpoint: urlSetting,
     accessKey: settingValueSchema,
     ...channelCommon,
   }),
@@ -127,9 +123,17 @@ export type SettingValueInput = z.output<typeof settingValueSchema>;
 /** Resolves a `{ secretRef }` setting (or passes a plain string through). Values are never logged. */
 export type ResolveSetting = (value: SettingValueInput) => Promise<string>;
 
-export function isHttpUrl(value: string, protocols: readonly string[]): boolean {
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * https everywhere; plain http only towards this machine (local receivers in tests and `npm start`).
+ * The same rule as `rotation/config`'s, applied again to `{ secretRef }` values once resolved.
+ */
+export function isAllowedUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
-  return protocols.includes(new URL(value).protocol);
+  const url = new URL(value);
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 
 /** Flattens zod issues into `path: message` lines (for outcome details and errors; never includes values). */

@@ -28,11 +28,8 @@ export async function sendSignedWebhook(deps: WebhookDeps, post: SignedPost): Pr
   const url = requireHttpUrl(await deps.resolveSetting(post.url), 'webhook url');
   const signingKey = await deps.resolveSetting(post.signingKey);
   const rawBody = JSON.stringify(post.body);
-  const seconds = deps.wallClockSeconds?.() ?? Date.now() / 1000;
-  const result = await postJson(url, rawBody, {
-    headers: signatureHeaders(signingKey, rawBody, seconds),
-    timeoutMs: deps.requestTimeoutMs,
-  });
+  const headers = signatureHeaders(signingKey, rawBody, deps.wallClockSeconds?.() ?? Date.now() / 1000);
+  const result = await postJson(url, rawBody, { headers, timeoutMs: deps.requestTimeoutMs });
   return `webhook answered HTTP ${result.status}`;
 }
 

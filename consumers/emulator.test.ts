@@ -1,20 +1,23 @@
 /**
- * App Service restarts through the real `WebSiteManagementClient` against the local emulator (HTTPS, CA
- * trusted per client), and the ordering promise: nothing restarts before the propagator is called, which
- * the engine does only after the new version is written.
+ * Consumers through real SDK clients against the local emulator (HTTPS, CA trusted per client): App Service
+ * restarts via `WebSiteManagementClient`, Event Grid publishes via `EventGridPublisherClient` to the
+ * emulator's topics, and the ordering promise — nothing restarts before the propagator is called, which the
+ * engine does only after the new version is written.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../local/emulator/index.js';
-import { emulatorSecretClient, localCredential } from '../../local/emulator/testing.js';
-import { isRotationError } from '../../rotation/errors.js';
-import { createPropagator } from '../propagator.js';
-import { FAST_TIMING } from '../retry.js';
-import { fixedClock, mapResolver, recordingLogger, testGroup, testRun } from '../testing/fixtures.js';
-import { createSdkSiteRestarter } from './restarter.js';
+import { createClientFactory } from '../azure/clients.js';
+import { type RunningEmulator, startEmulator } from '../local/emulator/index.js';
+import { emulatorRequest, emulatorSecretClient, localCredential } from '../local/emulator/testing.js';
+import { isRotationError } from '../rotation/errors.js';
+import { createSdkSiteRestarter } from './app-service/restarter.js';
+import { createSdkEventGridClientFactory } from './eventgrid/publisher.js';
+import { createPropagator } from './propagator.js';
+import { FAST_TIMING } from './retry.js';
+import { fixedClock, mapResolver, recordingLogger, testGroup, testRun } from './testing/fixtures.js';
 
 const SUB = '00000000-0000-0000-0000-000000000000';
 const siteId = (name: string) =>
@@ -90,7 +93,7 @@ describe('propagation order', () => {
       consumers: { web: { type: 'app-service', resourceId: siteId('web-api') } },
       resolveSetting: mapResolver({}),
       restarter: restarter(),
-      eventGrid: () => Promise.reject(new Error('not used')),
+      eventGrid: createSdkEventGridClientFactory({ ca: emulator.caCert }),
       clock: fixedClock(),
       log: recordingLogger(),
       timing: FAST_TIMING,
@@ -113,5 +116,77 @@ describe('propagation order', () => {
     expect(Date.parse(restart.realAt)).toBeGreaterThanOrEqual(calledAt);
     // Emulator clock: the restart comes after the version's creation.
     expect(Date.parse(restart.at)).toBeGreaterThanOrEqual(promoted.properties.createdOn!.getTime());
+  });
+});
+
+describe('Event Grid through the emulator', () => {
+  it('publishes RotationCompleted to an emulator topic, readable on the control API', async () => {
+    const topic = emulator.control.topics.declare({ name: 'rotations' });
+    const propagator = createPropagator({
+      consumers: {
+        grid: { type: 'eventgrid', endpoint: topic.endpoint, accessKey: { secretRef: 'grid-key' } },
+      },
+      resolveSetting: mapResolver({ 'grid-key': topic.key1 }),
+      restarter: restarter(),
+      eventGrid: createSdkEventGridClientFactory({ ca: emulator.caCert }),
+      clock: fixedClock(),
+      log: recordingLogger(),
+      timing: FAST_TIMING,
+    });
+    const [outcome] = await propagator.propagate(testRun(), testGroup({ consumers: ['grid'] }));
+    expect(outcome).toMatchObject({ name: 'grid', status: 'ok', detail: 'published 1 event to Event Grid' });
+    const listed = await emulatorRequest(
+      `${emulator.origin}/_emulator/topics/rotations/events`,
+      emulator.caCert,
+    );
+    const events = (listed.json() as { value: { event: { eventType: string; subject: string } }[] }).value;
+    expect(events.map((record) => [record.event.eventType, record.event.subject])).toEqual([
+      ['KeyVaultRotator.RotationCompleted', '/vaults/kv-test/secrets/openai-key'],
+    ]);
+    expect(listed.text).not.toContain(topic.key1);
+  });
+});
+
+describe('wired through the azure/ client factory (as the composition root does)', () => {
+  it('restarts a slot and publishes an event with the factory’s clients', async () => {
+    const factory = createClientFactory(
+      {
+        mode: 'local',
+        caCert: emulator.caCert,
+        vaultUrls: {},
+        armEndpoint: emulator.armEndpoint,
+        storageConnectionString: 'UseDevelopmentStorage=true',
+      },
+      { timing: 'fast' },
+    );
+    const topic = emulator.control.topics.declare({ name: 'factory-topic' });
+    const before = emulator.control.arm.restarts().length;
+    const propagator = createPropagator({
+      consumers: {
+        staging: {
+          type: 'app-service',
+          resourceId: `${siteId('web-api')}/slots/staging`,
+          softRestart: false,
+        },
+        grid: { type: 'eventgrid', endpoint: topic.endpoint, accessKey: topic.key2 },
+      },
+      resolveSetting: mapResolver({}),
+      restarter: createSdkSiteRestarter({
+        webSiteClient: (subscriptionId) => factory.webSiteClient(subscriptionId),
+      }),
+      eventGrid: (endpoint, key) => factory.eventGridPublisher(endpoint, key, 'EventGrid'),
+      clock: fixedClock(),
+      log: recordingLogger(),
+      timing: FAST_TIMING,
+    });
+    const outcomes = await propagator.propagate(testRun(), testGroup({ consumers: ['staging', 'grid'] }));
+    expect(outcomes.map((o) => [o.name, o.status])).toEqual([
+      ['staging', 'ok'],
+      ['grid', 'ok'],
+    ]);
+    expect(emulator.control.arm.restarts().slice(before)).toMatchObject([
+      { site: 'web-api', slot: 'staging', softRestart: false },
+    ]);
+    expect(emulator.control.topics.events('factory-topic')).toHaveLength(1);
   });
 });
