@@ -3,7 +3,6 @@
  * run. The composition root builds one `EngineDeps` for the Functions host, the local host and the CLI;
  * tests build one over the in-memory fakes (`rotation/fakes`).
  */
-import { z } from 'zod';
 import type {
   Clock,
   Journal,
@@ -16,6 +15,7 @@ import type {
   SecretCatalog,
   SecretStore,
 } from '../ports.js';
+import type { AppSettings } from '../settings.js';
 
 export interface EngineSettings {
   /** `ROTATION_PAUSED`: the kill switch. Triggers record `skipped (paused)` and alert. */
@@ -77,46 +77,16 @@ export function timingOf(deps: EngineDeps): EngineTiming {
   return { ...DEFAULT_TIMING, ...deps.timing };
 }
 
-const flag = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no', '']))
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const positiveInt = (fallback: number) =>
-  z
-    .string()
-    .trim()
-    .transform((v, ctx) => {
-      if (v === '') return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) {
-        ctx.addIssue({ code: 'custom', message: 'must be a whole number ≥ 0' });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const settingsSchema = z.object({
-  ROTATION_PAUSED: flag.optional(),
-  VALIDATION_TIMEOUT_SECONDS: positiveInt(DEFAULT_SETTINGS.validationTimeoutSeconds).optional(),
-  RETRY_FAILED_AFTER_MINUTES: positiveInt(DEFAULT_SETTINGS.retryFailedAfterMinutes).optional(),
-});
-
-/**
- * Reads the engine settings from app settings / environment variables. Throws a `ZodError` listing
- * every bad setting (the composition root reports it like a bad `rotation.json`).
- */
-export function engineSettingsFromEnv(env: Record<string, string | undefined>): EngineSettings {
-  const parsed = settingsSchema.parse({
-    ROTATION_PAUSED: env.ROTATION_PAUSED,
-    VALIDATION_TIMEOUT_SECONDS: env.VALIDATION_TIMEOUT_SECONDS,
-    RETRY_FAILED_AFTER_MINUTES: env.RETRY_FAILED_AFTER_MINUTES,
-  });
+/** The engine's part of the app settings (`rotation/settings.ts` parses and validates them). */
+export function engineSettingsFrom(
+  settings: Pick<
+    AppSettings,
+    'ROTATION_PAUSED' | 'VALIDATION_TIMEOUT_SECONDS' | 'RETRY_FAILED_AFTER_MINUTES'
+  >,
+): EngineSettings {
   return {
-    paused: parsed.ROTATION_PAUSED ?? DEFAULT_SETTINGS.paused,
-    validationTimeoutSeconds: parsed.VALIDATION_TIMEOUT_SECONDS ?? DEFAULT_SETTINGS.validationTimeoutSeconds,
-    retryFailedAfterMinutes: parsed.RETRY_FAILED_AFTER_MINUTES ?? DEFAULT_SETTINGS.retryFailedAfterMinutes,
+    paused: settings.ROTATION_PAUSED,
+    validationTimeoutSeconds: settings.VALIDATION_TIMEOUT_SECONDS,
+    retryFailedAfterMinutes: settings.RETRY_FAILED_AFTER_MINUTES,
   };
 }

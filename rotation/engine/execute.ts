@@ -15,7 +15,6 @@ import { RunFlow } from './flow.js';
 import { NO_VERSION } from './identity.js';
 import { acquireGroupLease, type LeaseKeeper } from './lease-keeper.js';
 import { checkValidity, notStarted, spacingReason, startDecision } from './policy.js';
-import { requireProvider } from './provider.js';
 import { createOrGet, enterPhase, newRunRecord, RunWriter } from './records.js';
 import { claim, issue, validate } from './steps-issue.js';
 import { finish, promote, propagate, revoke, revokes } from './steps-promote.js';
@@ -139,7 +138,7 @@ async function skipped(flow: RunFlow, target: RunTarget): Promise<boolean> {
     }
   }
   checkValidity(group);
-  requireProvider(deps, group);
+  flow.provider();
   return false;
 }
 

@@ -7,7 +7,7 @@ export {
   type EngineDeps,
   type EngineSettings,
   type EngineTiming,
-  engineSettingsFromEnv,
+  engineSettingsFrom,
 } from './deps.js';
 export { type EnqueueOutcome, enqueueRotation } from './enqueue.js';
 export { executeRun } from './execute.js';
