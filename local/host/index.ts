@@ -9,9 +9,6 @@
  * Keys: `x-functions-key` or `?code=` (function key everywhere; Azure uses system/master keys for the
  * webhook and admin paths). Every request is logged in one line with `code` redacted; never bodies.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import {
   assertValidDefinitions,
   type FunctionDefinition,
@@ -22,15 +19,14 @@ import {
 } from '../../functions/definition.js';
 import { describeError } from '../../rotation/errors.js';
 import type { Logger } from '../../rotation/ports.js';
-import { ADMIN_FUNCTIONS_PREFIX, AdminEndpoint, AdminInputError, type AdminInvoker } from './admin.js';
+import { AdminEndpoint } from './admin.js';
 import { type HostConfig, readHostConfig } from './config.js';
-import { createInvocationContext } from './context.js';
-import { EVENT_GRID_WEBHOOK_PATH, EventGridWebhook, invokeEventGridFunction, isObject } from './eventgrid.js';
+import { EventGridWebhook } from './eventgrid.js';
 import { HttpTriggerHost } from './http-trigger.js';
+import { buildAdminInvokers } from './invokers.js';
 import { type CronSchedule, parseNcrontab, resolveSchedule } from './ncrontab.js';
 import { type PoisonHook, QueueListener } from './queue-listener.js';
-import { parseQueuePayload } from './queue-message.js';
-import { redactUrl, sendError } from './respond.js';
+import { closeServer, createHostServer, listen } from './server.js';
 import { type HostClock, TimerScheduler } from './timer-scheduler.js';
 import { InvocationTracker } from './tracker.js';
 
@@ -106,29 +102,6 @@ function resolvePort(options: LocalHostOptions, lookup: (name: string) => string
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new LocalHostError(`PORT "${text}" is not a port`);
   return port;
-}
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) =>
-      reject(new LocalHostError(`cannot listen on 127.0.0.1:${port}: ${error.message}`));
-    server.once('error', onError);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
 }
 
 export async function startLocalHost(options: LocalHostOptions): Promise<RunningLocalHost> {
@@ -216,94 +189,17 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     return scheduler;
   });
 
-  const invokers = new Map<string, AdminInvoker | undefined>();
-  for (const definition of options.definitions) {
-    const key = definition.name.toLowerCase();
-    if (isHttpDefinition(definition)) {
-      invokers.set(key, undefined);
-    } else if (isTimerDefinition(definition)) {
-      const scheduler = timerByName.get(definition.name)!;
-      invokers.set(key, () => scheduler.invoke(scheduler.timerFor(clock.now(), false)));
-    } else if (isEventGridDefinition(definition)) {
-      invokers.set(key, (input) => {
-        let event: unknown;
-        try {
-          event = JSON.parse(input);
-        } catch {
-          throw new AdminInputError('"input" must be the event as JSON.');
-        }
-        if (!isObject(event)) throw new AdminInputError('"input" must be one event (a JSON object).');
-        return invokeEventGridFunction(definition, event, logger, tracker);
-      });
-    } else if (isStorageQueueDefinition(definition)) {
-      invokers.set(key, async (input) => {
-        const context = createInvocationContext({
-          functionName: definition.name,
-          triggerType: 'queueTrigger',
-          logger,
-          triggerMetadata: { dequeueCount: 1, queueTrigger: input },
-        });
-        await tracker.track(
-          Promise.resolve().then(() => definition.handler(parseQueuePayload(input), context)),
-        );
-      });
-    }
-  }
-  const admin = new AdminEndpoint({ invokers, functionKey: options.functionKey, logger });
-
-  const routePrefix = hostConfig.routePrefix.toLowerCase();
-  const dispatch = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const path = url.pathname;
-    const lower = path.toLowerCase();
-    if (lower === EVENT_GRID_WEBHOOK_PATH || lower === `${EVENT_GRID_WEBHOOK_PATH}/`) {
-      await eventGrid.handle(req, res, url);
-    } else if (
-      lower.startsWith(ADMIN_FUNCTIONS_PREFIX) &&
-      !path.slice(ADMIN_FUNCTIONS_PREFIX.length).includes('/')
-    ) {
-      let name: string;
-      try {
-        name = decodeURIComponent(path.slice(ADMIN_FUNCTIONS_PREFIX.length));
-      } catch {
-        name = '';
-      }
-      await admin.handle(req, res, url, name);
-    } else if (routePrefix === '') {
-      await httpHost.handle(req, res, url, path.slice(1));
-    } else if (lower === `/${routePrefix}` || lower.startsWith(`/${routePrefix}/`)) {
-      await httpHost.handle(req, res, url, path.slice(routePrefix.length + 2));
-    } else {
-      sendError(res, 404, 'NotFound', 'No function serves this route.');
-      req.resume();
-    }
-  };
-
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    const logged = redactUrl(req.url ?? '/');
-    res.once('close', () => {
-      const ms = Math.round(performance.now() - started);
-      const method = req.method ?? 'GET';
-      logger.info(`${method} ${logged} ${res.statusCode} ${ms}ms`, {
-        method,
-        path: logged,
-        status: res.statusCode,
-        ms,
-      });
-    });
-    let url: URL;
-    try {
-      url = new URL(`http://127.0.0.1${req.url ?? '/'}`);
-    } catch {
-      sendError(res, 400, 'BadRequest', 'The request URL is malformed.');
-      req.resume();
-      return;
-    }
-    dispatch(req, res, url).catch((error: unknown) => {
-      logger.error('local host request failed', { path: logged, error: describeError(error) });
-      if (!res.headersSent) sendError(res, 500, 'InternalError', 'The request failed unexpectedly.');
-      else res.destroy();
-    });
+  const admin = new AdminEndpoint({
+    invokers: buildAdminInvokers(options.definitions, { timers: timerByName, clock, logger, tracker }),
+    functionKey: options.functionKey,
+    logger,
+  });
+  const server = createHostServer({
+    eventGrid,
+    admin,
+    httpTriggers: httpHost,
+    routePrefix: hostConfig.routePrefix,
+    logger,
   });
 
   const started: QueueListener[] = [];
@@ -321,7 +217,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
     boundPort = await listen(server, port);
   } catch (error) {
     await Promise.allSettled(listeners.map((l) => l.stop()));
-    throw error;
+    throw new LocalHostError(error instanceof Error ? error.message : String(error));
   }
   for (const timer of timers) timer.start();
   const url = `http://127.0.0.1:${boundPort}`;
