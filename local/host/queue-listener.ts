@@ -107,7 +107,7 @@ export class QueueListener {
       let messages: DequeuedMessageItem[];
       try {
         const response = await queue.receiveMessages({
-          numberOfMessages: Math.min(32, batchSize - this.#running),
+          numberOfMessages: Math.max(1, Math.min(32, batchSize - this.#running)),
           visibilityTimeout: leaseSeconds,
           abortSignal: this.#abort.signal,
         });
