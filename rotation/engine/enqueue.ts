@@ -57,8 +57,9 @@ export async function enqueueRotation(deps: EngineDeps, request: RunRequest): Pr
   }
 
   const decision = startDecision(row.run, request, now, deps.settings);
-  const compromiseUpgrade =
-    request.compromised === true && !row.run.compromised && row.run.status !== 'running';
+  // Compromise reported while a normal run of this identity is queued, running or done: the worker
+  // upgrades it, or rotates again once it finished (see executeRun).
+  const compromiseUpgrade = request.compromised === true && !row.run.compromised;
   if (decision.action === 'start' || decision.action === 'retry' || compromiseUpgrade) {
     await deps.queue.enqueue(message);
     return { kind: 'run', run: row.run, created: false, enqueued: true };

@@ -289,3 +289,25 @@ describe('compromise reported after a normal run finished', () => {
     expect(provider.service.isLive(leaked)).toBe(false);
   });
 });
+
+describe('compromise reported while a normal run is in flight', () => {
+  it('is queued anyway; after the normal run the worker rotates again and revokes', async () => {
+    const { world, provider, request } = createScenario();
+    await enqueueRotation(world.deps, request());
+    const [normalMessage] = world.queue.takeVisible();
+    // the normal run is mid-validation when the compromise report arrives
+    let reported: Promise<unknown> | undefined;
+    const validate = provider.validate;
+    provider.validate = async (ctx, credential) => {
+      reported ??= enqueueRotation(world.deps, request({ compromised: true, trigger: { kind: 'http' } }));
+      expect(await reported).toMatchObject({ kind: 'run', enqueued: true, run: { status: 'running' } });
+      return validate(ctx, credential);
+    };
+    const normal = await executeRun(world.deps, normalMessage!);
+    expect(normal).toMatchObject({ status: 'done', compromised: false });
+    const leaked = provider.service.keys.key2;
+    const runs = await world.drain();
+    expect(runs).toEqual([expect.objectContaining({ status: 'revoked', compromised: true })]);
+    expect(provider.service.isLive(leaked)).toBe(false);
+  });
+});

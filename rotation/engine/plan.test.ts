@@ -62,6 +62,7 @@ describe('dry run', () => {
     expect(plan.wouldRotate).toBe(false);
     expect(plan.mode).toBe('not-implemented');
     expect(plan.blockers.map((b) => b.code).sort()).toEqual([
+      'ConfigInvalid',
       'ProviderNotImplemented',
       'RotationPaused',
       'TagLimitExceeded',

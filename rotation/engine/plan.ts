@@ -69,13 +69,16 @@ export async function planFor(
   }
 
   const provider = deps.providers[group.provider];
-  let mode: RotationPlan['mode'] = provider?.mode ?? 'not-implemented';
+  const mode: RotationPlan['mode'] = provider?.mode ?? 'not-implemented';
   try {
     bindProvider(deps, group);
+  } catch (error) {
+    block(error);
+  }
+  try {
     checkValidity(group);
   } catch (error) {
     block(error);
-    if (!provider) mode = 'not-implemented';
   }
 
   const expiresOn = new Date(now.getTime() + group.validityDays * 86_400_000).toISOString();
