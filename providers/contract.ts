@@ -29,6 +29,13 @@ export interface ContractEnvironment {
   ): Promise<boolean>;
   /** A credential the provider must reject, made from a good one. Default: the value with its last character changed. */
   spoil?(credential: IssuedCredential): IssuedCredential;
+  /**
+   * Manual providers with `humanMinted`: plays the human who mints a credential in the provider's
+   * dashboard (e.g. the emulator's data plane) and returns it as it would be submitted.
+   */
+  mint?(world: FakeWorld, group: CredentialGroup): Promise<IssuedCredential> | IssuedCredential;
+  /** Manual providers with `humanMinted`: plays the human who revokes `credential` in the dashboard. */
+  revokeAtProvider?(credential: IssuedCredential): Promise<void> | void;
 }
 
 function tamper(credential: IssuedCredential): IssuedCredential {
@@ -41,6 +48,12 @@ export interface ContractCapabilities {
   mode: 'automatic' | 'manual';
   retrieve: boolean;
   revoke: boolean;
+  /**
+   * Manual providers only: the environment can play the human (`mint`, `revokeAtProvider`). Adds checks
+   * that a minted credential validates and a revoked one is rejected, and that `revoke` leaves the work
+   * to a human without revoking anything itself or naming a value.
+   */
+  humanMinted?: boolean;
 }
 
 export function describeProviderContract(
@@ -106,7 +119,46 @@ export function describeProviderContract(
         expect(run?.status).toBe('manual-action-required');
         expect(world.notifier.ofKind('manual-action-required')).toHaveLength(1);
       });
+      if (capabilities.humanMinted) describeHumanMinted();
       return;
+    }
+
+    function describeHumanMinted(): void {
+      const minted = async (): Promise<IssuedCredential> => {
+        if (!env.mint || !env.revokeAtProvider)
+          throw new Error(`${name}: humanMinted needs mint and revokeAtProvider`);
+        return env.mint(world, group);
+      };
+
+      it('validates a credential a human minted, rejects it spoiled, and rejects it once revoked', async () => {
+        const credential = await minted();
+        expect(await env.provider.validate(ctx, credential)).toEqual({ ok: true });
+        const spoiled = (env.spoil ?? tamper)(credential);
+        const spoiledResult = await env.provider.validate(ctx, spoiled);
+        expect(spoiledResult).toMatchObject({ ok: false, outcome: 'rejected' });
+        await env.revokeAtProvider!(credential);
+        const revoked = await env.provider.validate(ctx, credential);
+        expect(revoked).toMatchObject({ ok: false, outcome: 'rejected' });
+        const said = JSON.stringify([spoiledResult, revoked, world.log.lines]);
+        for (const value of [credential.value, ...Object.values(credential.parts ?? {})]) {
+          expect(said).not.toContain(value);
+        }
+      });
+
+      if (!capabilities.revoke) return;
+
+      it('revoke leaves the previous credential to a human, naming no value', async () => {
+        const current = await currentOf();
+        if (!current) throw new Error(`${name}: seed must put a current credential into Key Vault`);
+        const result = await env.provider.revoke!(ctx, {
+          credentialId: current.credentialId,
+          version: current.version,
+        });
+        expect(result.revoked).toEqual([]);
+        expect(result.pendingHuman.length).toBeGreaterThan(0);
+        expect(result.pendingHuman.join(' ')).toContain(current.version);
+        expect(JSON.stringify(result)).not.toContain(current.value);
+      });
     }
 
     it('issues a new credential without breaking the current one', async () => {
