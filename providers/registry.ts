@@ -5,10 +5,56 @@
  */
 import { PROVIDER_KINDS, type ProviderKind } from '../rotation/kinds.js';
 import type { CredentialProvider, ProviderRegistry } from '../rotation/ports.js';
+import {
+  type CognitiveServicesSdkClient,
+  cognitiveKeysClients,
+  createCognitiveServicesProvider,
+} from './azure-cognitive-services/index.js';
+import {
+  type CommunicationSdkClient,
+  communicationKeysClients,
+  createCommunicationProvider,
+} from './azure-communication/index.js';
 import { jwtSecretProvider } from './jwt-secret/index.js';
+import { type EmulatedManualKind, emulatorBaseUrl } from './openai-compatible/local.js';
+import type { ManualHttpDeps } from './openai-compatible/manual.js';
+import type { DataPlaneOptions } from './shared/http-probe.js';
 
-export function createProviderRegistry(): ProviderRegistry {
+/** What providers need from the composition root. Structural, so providers never import `azure/`. */
+export interface ProviderRegistryDeps {
+  /** ARM clients per subscription: the azure/ client factory fits. */
+  clients: {
+    cognitiveServicesClient(subscriptionId: string): Promise<CognitiveServicesSdkClient>;
+    communicationClient(subscriptionId: string): Promise<CommunicationSdkClient>;
+  };
+  /** Trust (the local emulator's CA) and per-call timeout for validation calls to provider data planes. */
+  dataPlane?: DataPlaneOptions;
+  /**
+   * Local mode only: the emulator's origin. Every manual provider's API base URL then points under it
+   * (`emulatorBaseUrl`), whatever `rotation.json` says, so validation never leaves the machine.
+   */
+  emulatorOrigin?: string;
+}
+
+/** `ManualHttpDeps` for a manual provider with an emulated API: data-plane options, local base URL. */
+export function manualHttpDeps(deps: ProviderRegistryDeps, kind: EmulatedManualKind): ManualHttpDeps {
   return {
+    ...(deps.dataPlane === undefined ? {} : { dataPlane: deps.dataPlane }),
+    ...(deps.emulatorOrigin === undefined ? {} : { baseUrl: emulatorBaseUrl(kind, deps.emulatorOrigin) }),
+  };
+}
+
+export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegistry {
+  const dataPlane = deps.dataPlane === undefined ? {} : { dataPlane: deps.dataPlane };
+  return {
+    'azure-cognitive-services': createCognitiveServicesProvider({
+      keysClient: cognitiveKeysClients(deps.clients),
+      ...dataPlane,
+    }),
+    'azure-communication': createCommunicationProvider({
+      keysClient: communicationKeysClients(deps.clients),
+      ...dataPlane,
+    }),
     'jwt-secret': jwtSecretProvider,
   } satisfies ProviderRegistry;
 }
