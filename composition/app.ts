@@ -9,7 +9,7 @@
  */
 import type { ResolvedConfig } from '../rotation/config/index.js';
 import type { EngineDeps } from '../rotation/engine/index.js';
-import type { Logger } from '../rotation/ports.js';
+import type { HeartbeatStore, Logger } from '../rotation/ports.js';
 import type { AppSettings } from '../rotation/settings.js';
 
 export interface RotatorApp {
@@ -20,6 +20,11 @@ export interface RotatorApp {
   log: Logger;
   /** `local` when running against the embedded emulator, `azure` against real endpoints. */
   mode: 'local' | 'azure';
+  /**
+   * Where the daily sweep writes its heartbeat row (Azure: table `rotationsweeps`, `azure/heartbeat.ts`).
+   * Optional: without it the sweep logs the heartbeat and the inventory cannot tell `overdue` by sweep time.
+   */
+  heartbeat?: HeartbeatStore;
 }
 
 /** Lazily builds (once) and returns the app; rejects with the same `ConfigInvalid` on every call when the config is bad. */

@@ -326,3 +326,44 @@ export interface Notifier {
 }
 
 export type { CredentialGroup, ManagedSecret };
+
+// ---------------------------------------------------------------------------------------------
+// Daily sweep heartbeat
+
+export interface SweepProblem {
+  step: string;
+  /** What the problem is about: `<vault>`, `<vault>/<secret>`, a run id. */
+  target?: string;
+  code: string;
+  message: string;
+}
+
+export interface SweepStepSummary {
+  name: string;
+  status: 'ok' | 'partial' | 'failed' | 'skipped';
+  counts: Record<string, number>;
+  problems: number;
+}
+
+/**
+ * One row per sweep: when it ran and what it did (never a value). The inventory reads the latest to tell
+ * `overdue` from `due`; ops read it to see that the sweep runs at all.
+ */
+export interface SweepHeartbeat {
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  trigger: 'timer' | 'cli' | 'http';
+  outcome: 'ok' | 'partial' | 'failed';
+  vaults: number;
+  secrets: number;
+  steps: SweepStepSummary[];
+  /** The first problems (capped) so the row stays small. */
+  problems: SweepProblem[];
+}
+
+export interface HeartbeatStore {
+  record(beat: SweepHeartbeat): Promise<void>;
+  /** The most recent sweep, or undefined when none ran yet. */
+  latest(): Promise<SweepHeartbeat | undefined>;
+}
