@@ -15,10 +15,17 @@ import {
   communicationKeysClients,
   createCommunicationProvider,
 } from './azure-communication/index.js';
+import { createDeepSeekProvider } from './deepseek/index.js';
+import { createGroqProvider } from './groq/index.js';
 import { jwtSecretProvider } from './jwt-secret/index.js';
+import { createMongoDbProvider } from './mongodb/index.js';
 import { type EmulatedManualKind, emulatorBaseUrl } from './openai-compatible/local.js';
 import type { ManualHttpDeps } from './openai-compatible/manual.js';
+import { createQwenProvider } from './qwen/index.js';
+import { createRazorpayProvider } from './razorpay/index.js';
+import { createRecaptchaProvider } from './recaptcha/index.js';
 import type { DataPlaneOptions } from './shared/http-probe.js';
+import { createTogetherAiProvider } from './together-ai/index.js';
 
 /** What providers need from the composition root. Structural, so providers never import `azure/`. */
 export interface ProviderRegistryDeps {
@@ -56,6 +63,14 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       ...dataPlane,
     }),
     'jwt-secret': jwtSecretProvider,
+    'together-ai': createTogetherAiProvider(manualHttpDeps(deps, 'together-ai')),
+    groq: createGroqProvider(manualHttpDeps(deps, 'groq')),
+    deepseek: createDeepSeekProvider(manualHttpDeps(deps, 'deepseek')),
+    qwen: createQwenProvider(manualHttpDeps(deps, 'qwen')),
+    razorpay: createRazorpayProvider(manualHttpDeps(deps, 'razorpay')),
+    recaptcha: createRecaptchaProvider(manualHttpDeps(deps, 'recaptcha')),
+    // Local mode (emulator origin set): only loopback MongoDB servers, no DNS.
+    mongodb: createMongoDbProvider({ loopbackOnly: deps.emulatorOrigin !== undefined }),
   } satisfies ProviderRegistry;
 }
 
