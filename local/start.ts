@@ -1,0 +1,187 @@
+/**
+ * `npm start`: the rotator's own runtime on a machine without an Azure account.
+ *
+ * Reads the app settings and `rotation.json` (`ROTATION_CONFIG`, else `rotation.json` when present, else
+ * `rotation.sample.json`), decides local or azure mode (`local/mode.ts`), then:
+ * - local: Azurite + emulator + alert sink, seeded secrets, `LOCAL_STATE_DIR/endpoints.json`, the local
+ *   Functions host on the emulator's clock, vault events subscribed to `keyVaultEvents`;
+ * - azure: the same functions against the configured Azure endpoints, nothing local.
+ * Exit codes: 0 after a clean stop (Ctrl-C / SIGTERM), 2 for bad settings or config (every problem listed
+ * by JSON path), 1 when something fails to start, 130 when a second Ctrl-C forces the exit.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig, type ResolvedConfig } from '../rotation/config/index.js';
+import { describeError, isRotationError } from '../rotation/errors.js';
+import type { Logger } from '../rotation/ports.js';
+import { type AppSettings, loadSettings } from '../rotation/settings.js';
+import { configureLocalApp } from './app-hook.js';
+import { azureBanner, createConsoleLogger, localBanner } from './banner.js';
+import { newFunctionKey } from './endpoints-file.js';
+import { startLocalHost } from './host/index.js';
+import {
+  chooseConfig,
+  decideMode,
+  isInlineConfig,
+  type ModeDecision,
+  parseLocalEmulatorFlag,
+} from './mode.js';
+import { startLocalStack } from './stack.js';
+
+const startedAt = performance.now();
+const EXIT_CONFIG = 2;
+const EXIT_FAILED = 1;
+const EXIT_FORCED = 130;
+/** A stop that takes longer than this is forced (exit 1): something is stuck. */
+const STOP_TIMEOUT_MS = 20_000;
+
+class ConfigProblem extends Error {}
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(code);
+}
+
+function readInputs(): {
+  settings: AppSettings;
+  configPath: string;
+  config: ResolvedConfig;
+  decision: ModeDecision;
+} {
+  try {
+    const settings = loadSettings(process.env);
+    const configPath = chooseConfig(process.env, process.cwd());
+    const config = loadConfig(configPath);
+    const decision = decideMode({ config, env: process.env });
+    return { settings, configPath, config, decision };
+  } catch (error) {
+    if (isRotationError(error, 'ConfigInvalid')) throw new ConfigProblem(error.message);
+    if (error instanceof Error && error.message.startsWith('LOCAL_EMULATOR'))
+      throw new ConfigProblem(error.message);
+    throw error;
+  }
+}
+
+interface Running {
+  stop(): Promise<void>;
+}
+
+function handleSignals(getRunning: () => Running | undefined, log: Logger): { requested: () => boolean } {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`\n${signal} again: forcing exit.\n`);
+      process.exit(EXIT_FORCED);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping (press Ctrl-C again to force)…\n`);
+    const running = getRunning();
+    // Still starting: `main` sees `requested()` and stops as soon as the start finishes.
+    if (running) void stopAndExit(running, log);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { requested: () => stopping };
+}
+
+async function stopAndExit(running: Running, log: Logger): Promise<never> {
+  const watchdog = setTimeout(() => {
+    process.stderr.write('npm start: stopping took too long; forcing exit.\n');
+    process.exit(EXIT_FAILED);
+  }, STOP_TIMEOUT_MS);
+  watchdog.unref();
+  try {
+    await running.stop();
+    process.stdout.write('Stopped.\n');
+    process.exit(0);
+  } catch (error) {
+    log.error('stop failed', { error: describeError(error) });
+    process.exit(EXIT_FAILED);
+  }
+}
+
+async function main(): Promise<void> {
+  let inputs: ReturnType<typeof readInputs>;
+  try {
+    inputs = readInputs();
+  } catch (error) {
+    if (error instanceof ConfigProblem) fail(EXIT_CONFIG, error.message);
+    throw error;
+  }
+  const { settings, configPath, config, decision } = inputs;
+  const log = createConsoleLogger();
+  let running: Running | undefined;
+  const signals = handleSignals(() => running, log);
+  const { functionDefinitions } = await import('../functions/definitions.js');
+  const functionKey = process.env.FUNCTION_KEY?.trim() || newFunctionKey();
+  const functions = functionDefinitions.map((d) => d.name);
+  process.stdout.write(`npm start: ${decision.mode} mode (${decision.reason})\n`);
+
+  if (decision.mode === 'azure') {
+    const host = await startLocalHost({
+      definitions: functionDefinitions,
+      port: settings.PORT,
+      functionKey,
+      settings: process.env,
+      logger: log,
+    });
+    running = host;
+    process.stdout.write(
+      azureBanner({
+        decision,
+        configPath,
+        host: host.url,
+        functions,
+        vaults: config.vaults.map((v) => ({ name: v.name, url: v.url ?? '' })),
+        functionKeyFromEnv: Boolean(process.env.FUNCTION_KEY?.trim()),
+        startupMs: performance.now() - startedAt,
+      }),
+    );
+  } else {
+    const stateDir = path.resolve(settings.LOCAL_STATE_DIR);
+    const persistAzurite = parseLocalEmulatorFlag(process.env.AZURITE_PERSIST) === true;
+    const stack = await startLocalStack({
+      config,
+      stateDir,
+      port: settings.PORT,
+      functionKey,
+      persistAzurite,
+      definitions: functionDefinitions,
+      settings: process.env,
+      logger: log,
+      configureApp: (context) => {
+        // The functions read their settings from the environment, as in Azure.
+        process.env.AzureWebJobsStorage = context.env.storageConnectionString;
+        process.env.LOCAL_STATE_DIR = stateDir;
+        if (!isInlineConfig(configPath)) process.env.ROTATION_CONFIG = configPath;
+        return configureLocalApp(context);
+      },
+    });
+    running = stack;
+    process.stdout.write(
+      localBanner({
+        decision,
+        configPath: isInlineConfig(configPath) ? 'ROTATION_CONFIG (inline)' : configPath,
+        secrets: config.secrets.length,
+        groups: config.groups.length,
+        dueWithin30Days: stack.seed.dueWithin30Days,
+        host: stack.host.url,
+        functions,
+        emulator: stack.emulator.origin,
+        vaults: stack.emulator.vaults,
+        endpointsFile: stack.endpointsFile,
+        caCertFile: stack.emulator.caCertFile,
+        storage: persistAzurite ? { persistedAt: path.join(stateDir, 'azurite') } : {},
+        sink: stack.sink.url,
+        subscribedVaults: stack.subscribedVaults,
+        warnings: stack.warnings,
+        startupMs: performance.now() - startedAt,
+      }),
+    );
+  }
+  if (signals.requested()) await stopAndExit(running, log);
+}
+
+main().catch((error: unknown) => {
+  fail(EXIT_FAILED, `could not start: ${describeError(error).message}`);
+});
