@@ -5,5 +5,8 @@
  * loaded on every cold start.
  */
 import type { FunctionDefinition } from './definition.js';
+import { keyVaultEvents } from './keyVaultEvents.js';
+import { poisonRuns } from './poisonRuns.js';
+import { rotationWorker } from './rotationWorker.js';
 
-export const functionDefinitions: FunctionDefinition[] = [];
+export const functionDefinitions: FunctionDefinition[] = [keyVaultEvents, rotationWorker, poisonRuns];

@@ -1,0 +1,232 @@
+/**
+ * `keyVaultEvents` (Event Grid trigger, one event per invocation): Key Vault says a secret nears expiry or
+ * expired → enqueue a run; the worker rotates (triggers never rotate inline, DESIGN.md).
+ *
+ * - `SecretNearExpiry` / `SecretExpired` of a managed secret → `enqueueRotation` with the event's version as
+ *   the trigger version (a duplicate or late event maps to the same run). `SecretExpired` also alerts
+ *   `secret-expired` unless that version was already rotated away.
+ * - `SecretExpired` of an unmanaged secret in a configured vault → alert `secret-expired`, acknowledge.
+ * - `SecretNewVersionCreated`: the rotator's own versions (`RotatedBy` tag) are ignored; a version set by
+ *   someone else goes to `onVersionSetByHand` (default: logged).
+ * - Malformed event, foreign vault, non-secret object, unmanaged secret → logged and acknowledged.
+ * - Transient problems (storage, journal, Key Vault unavailable) → thrown, so Event Grid redelivers.
+ */
+import type { EventGridEvent, InvocationContext } from '@azure/functions';
+import type { GetApp, RotatorApp } from '../composition/app.js';
+import { getRotatorApp } from '../composition/instance.js';
+import { withFields } from '../composition/logger.js';
+import { enqueueRotation, isRotatorVersion } from '../rotation/engine/index.js';
+import { describeError, RotationError } from '../rotation/errors.js';
+import { type KeyVaultSecretEvent, parseSingleEvent } from '../rotation/events/index.js';
+import type { Logger, ManagedSecret, RunRecord } from '../rotation/ports.js';
+import type { EventGridFunctionDefinition, EventGridFunctionHandler } from './definition.js';
+import { isPermanent, retryableError } from './trigger-errors.js';
+
+/** What became of one event (returned for tests and logged). */
+export type KeyVaultEventOutcome =
+  | { kind: 'queued' | 'existing'; runId: string; status: RunRecord['status']; alerted: boolean }
+  | { kind: 'ignored'; reason: IgnoredReason; alerted?: boolean };
+
+export type IgnoredReason =
+  | 'rejected'
+  | 'foreign-vault'
+  | 'unmanaged'
+  | 'own-version'
+  | 'version-set-by-hand'
+  | 'version-not-found'
+  | 'permanent-error';
+
+/**
+ * Extension point for a `SecretNewVersionCreated` of a managed secret that the rotator did not write (a
+ * human set a value by hand). Called after the event was recognised; throw to make Event Grid redeliver.
+ */
+export type VersionSetByHandHandler = (
+  app: RotatorApp,
+  event: KeyVaultSecretEvent,
+  secret: ManagedSecret,
+  log: Logger,
+) => Promise<void>;
+
+export interface KeyVaultEventsOptions {
+  onVersionSetByHand?: VersionSetByHandHandler;
+}
+
+/** Default: nothing is done with a version set by hand yet; it is logged so ops can see it. */
+const logVersionSetByHand: VersionSetByHandHandler = async (_app, event, secret, log) => {
+  log.info('new version set outside the rotator; not acted on', {
+    vault: event.vault,
+    secret: secret.name,
+    version: event.version,
+    group: secret.group,
+  });
+};
+
+/** Expired-secret alerts already sent by this process (Event Grid delivers at least once). */
+const EXPIRED_ALERTS_REMEMBERED = 1000;
+
+export function createKeyVaultEventsHandler(
+  getApp: GetApp,
+  options: KeyVaultEventsOptions = {},
+): EventGridFunctionHandler {
+  const alerted = new Set<string>();
+  const onVersionSetByHand = options.onVersionSetByHand ?? logVersionSetByHand;
+  return async (event: EventGridEvent, context: InvocationContext) => {
+    const app = await getApp();
+    const log = withFields(app.log, {
+      functionName: context.functionName,
+      invocationId: context.invocationId,
+    });
+    await handleKeyVaultEvent(app, event, log, { onVersionSetByHand, alerted });
+  };
+}
+
+interface HandlerState {
+  onVersionSetByHand: VersionSetByHandHandler;
+  alerted: Set<string>;
+}
+
+/** Handles one delivered event; throws only when Event Grid should redeliver it. */
+export async function handleKeyVaultEvent(
+  app: RotatorApp,
+  input: unknown,
+  log: Logger,
+  state: HandlerState = { onVersionSetByHand: logVersionSetByHand, alerted: new Set() },
+): Promise<KeyVaultEventOutcome> {
+  const parsed = parseSingleEvent(input);
+  if (!parsed.ok) {
+    const { reason, message, id, eventType } = parsed.rejection;
+    log.warn('event rejected; acknowledged', { reason, detail: message, eventId: id, eventType });
+    return { kind: 'ignored', reason: 'rejected' };
+  }
+  const event = parsed.event;
+  const fields = { eventId: event.id, eventType: event.type, vault: event.vault, secret: event.name };
+  if (!app.config.vaults.some((v) => v.name === event.vault)) {
+    log.info('event for a vault that is not configured; acknowledged', fields);
+    return { kind: 'ignored', reason: 'foreign-vault' };
+  }
+  try {
+    const secret = await app.engine.catalog.resolveSecret(event.vault, event.name);
+    if (event.type === 'SecretNewVersionCreated') return await newVersion(app, event, secret, log, state);
+    if (!secret) {
+      const alerted =
+        event.type === 'SecretExpired' && (await alertExpired(app, event, undefined, undefined, state));
+      log.info('event for a secret the rotator does not manage; acknowledged', { ...fields, alerted });
+      return { kind: 'ignored', reason: 'unmanaged', alerted };
+    }
+    return await enqueue(app, event, secret, log, state);
+  } catch (error) {
+    if (isPermanent(error)) {
+      log.error('event cannot be acted on; acknowledged', { ...fields, ...describeError(error) });
+      return { kind: 'ignored', reason: 'permanent-error' };
+    }
+    log.warn('event not handled; Event Grid will redeliver it', { ...fields, ...describeError(error) });
+    throw retryableError(error);
+  }
+}
+
+async function enqueue(
+  app: RotatorApp,
+  event: KeyVaultSecretEvent,
+  secret: ManagedSecret,
+  log: Logger,
+  state: HandlerState,
+): Promise<KeyVaultEventOutcome> {
+  const outcome = await enqueueRotation(app.engine, {
+    vault: event.vault,
+    secret: secret.name,
+    triggerVersion: event.version,
+    trigger: { kind: 'event', eventId: event.id, eventType: event.eventType },
+    requestedAt: app.engine.clock.now().toISOString(),
+  });
+  if (outcome.kind !== 'run')
+    throw new RotationError('InternalError', 'enqueueRotation planned instead of queuing');
+  const { run } = outcome;
+  // An expired version the rotator already replaced needs no alarm; anything else does.
+  const rotatedAway =
+    run.status === 'done' ||
+    run.status === 'revoked' ||
+    run.status === 'propagated-with-errors' ||
+    run.error?.code === 'StaleTrigger';
+  const alerted =
+    event.type === 'SecretExpired' && !rotatedAway && (await alertExpired(app, event, secret, run, state));
+  log.info(outcome.created ? 'run queued for event' : 'event maps to an existing run', {
+    eventId: event.id,
+    eventType: event.type,
+    runId: run.id,
+    status: run.status,
+    enqueued: outcome.enqueued,
+    alerted,
+  });
+  return { kind: outcome.created ? 'queued' : 'existing', runId: run.id, status: run.status, alerted };
+}
+
+async function newVersion(
+  app: RotatorApp,
+  event: KeyVaultSecretEvent,
+  secret: ManagedSecret | undefined,
+  log: Logger,
+  state: HandlerState,
+): Promise<KeyVaultEventOutcome> {
+  const fields = { eventId: event.id, vault: event.vault, secret: event.name, version: event.version };
+  if (!secret) {
+    log.info('new version of a secret the rotator does not manage; acknowledged', fields);
+    return { kind: 'ignored', reason: 'unmanaged' };
+  }
+  const version = await app.engine.store.getVersion(event.vault, secret.name, event.version);
+  if (!version) {
+    log.info('new version no longer exists; acknowledged', fields);
+    return { kind: 'ignored', reason: 'version-not-found' };
+  }
+  if (isRotatorVersion(version.tags)) {
+    log.info('new version written by the rotator; ignored', fields);
+    return { kind: 'ignored', reason: 'own-version' };
+  }
+  await state.onVersionSetByHand(app, event, secret, log);
+  return { kind: 'ignored', reason: 'version-set-by-hand' };
+}
+
+/** Sends `secret-expired` once per (vault, secret, version) per process; true when sent. */
+async function alertExpired(
+  app: RotatorApp,
+  event: KeyVaultSecretEvent,
+  secret: ManagedSecret | undefined,
+  run: RunRecord | undefined,
+  state: HandlerState,
+): Promise<boolean> {
+  const key = `${event.vault}/${event.name.toLowerCase()}/${event.version.toLowerCase()}`;
+  if (state.alerted.has(key)) return false;
+  const managed = secret !== undefined;
+  const deliveries = await app.engine.notifier.send({
+    kind: 'secret-expired',
+    severity: 'critical',
+    title: `Secret expired: ${event.name} in ${event.vault}`,
+    text: managed
+      ? `Version ${event.version} of ${event.name} expired and was not rotated in time` +
+        `${run ? ` (run ${run.id} is ${run.status})` : ''}. Clients reading it may now fail; check the run and rotate.`
+      : `Version ${event.version} of ${event.name} expired. The rotator does not manage this secret: renew it by hand, or add it to rotation.json.`,
+    vault: event.vault,
+    secrets: [event.name],
+    ...(run ? { runId: run.id } : {}),
+    channels: managed ? [...secret.channels] : Object.keys(app.config.channels),
+  });
+  state.alerted.add(key);
+  if (state.alerted.size > EXPIRED_ALERTS_REMEMBERED) {
+    const oldest = state.alerted.values().next().value;
+    if (oldest !== undefined) state.alerted.delete(oldest);
+  }
+  return deliveries.some((d) => d.status === 'sent');
+}
+
+export function keyVaultEventsFunction(
+  getApp: GetApp = getRotatorApp,
+  options: KeyVaultEventsOptions = {},
+): EventGridFunctionDefinition {
+  return {
+    name: 'keyVaultEvents',
+    trigger: { type: 'eventGrid' },
+    handler: createKeyVaultEventsHandler(getApp, options),
+  };
+}
+
+/** The registered function (`functions/definitions.ts`). */
+export const keyVaultEvents = keyVaultEventsFunction();
