@@ -3,7 +3,8 @@
  * Insights and `npm start` both read. Two safety nets on top of the rule that callers never pass values:
  * - `code=…` (a function key in a URL) and `sig=…` (a SAS signature) are replaced in every string;
  * - fields whose name says they hold a credential (`value`, `password`, `apiKey`, `connectionString`, …)
- *   are replaced whatever they hold (not `code` or `key`: error codes and lease keys are wanted).
+ *   are replaced whatever they hold (not `code`, `key` or `secret`: error codes, lease keys and secret
+ *   names are wanted).
  * Errors are reduced to status, code and message (`describeError`): SDK errors carry request headers.
  */
 import { describeError } from '../rotation/errors.js';
@@ -24,12 +25,13 @@ export interface JsonLoggerOptions {
 
 export const REDACTED = '[redacted]';
 
+const FIXED_KEYS = ['time', 'level', 'message'] as const;
+
 const LEVEL_ORDER: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
 
 /** Field names whose values are never written (compared case-insensitively, ignoring `-` and `_`). */
 const SENSITIVE_FIELDS = new Set([
   'value',
-  'secret',
   'secretvalue',
   'password',
   'pwd',
@@ -98,7 +100,13 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
   const emit = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     if (LEVEL_ORDER[level] < min) return;
     const extra = fields ? (scrub(fields) as Record<string, unknown>) : {};
-    // Fixed keys last, so a field cannot overwrite them.
+    // A field named like a fixed key (`...describeError(e)` brings `message`) is kept as `field.<name>`.
+    for (const key of FIXED_KEYS) {
+      if (key in extra) {
+        extra[`field.${key}`] = extra[key];
+        delete extra[key];
+      }
+    }
     const line = { ...base, ...extra, time: now().toISOString(), level, message: redactText(message) };
     write(JSON.stringify(line), level);
   };

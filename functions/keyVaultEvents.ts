@@ -116,10 +116,10 @@ export async function handleKeyVaultEvent(
     return await enqueue(app, event, secret, log, state);
   } catch (error) {
     if (isPermanent(error)) {
-      log.error('event cannot be acted on; acknowledged', { ...fields, ...describeError(error) });
+      log.error('event cannot be acted on; acknowledged', { ...fields, error: describeError(error) });
       return { kind: 'ignored', reason: 'permanent-error' };
     }
-    log.warn('event not handled; Event Grid will redeliver it', { ...fields, ...describeError(error) });
+    log.warn('event not handled; Event Grid will redeliver it', { ...fields, error: describeError(error) });
     throw retryableError(error);
   }
 }

@@ -51,7 +51,7 @@ export async function handlePoisonMessage(
   try {
     request = decodeRunMessage(message);
   } catch (error) {
-    log.error('poison message is not a valid run request', describeError(error));
+    log.error('poison message is not a valid run request', { error: describeError(error) });
   }
   const target = request ? await identify(app, request, log) : undefined;
   const runId = target?.runId;
@@ -85,7 +85,7 @@ export async function handlePoisonMessage(
       channels: target ? [...target.group.channels] : Object.keys(app.config.channels),
     });
   } catch (error) {
-    log.error('poison alert could not be sent; the poison queue will retry', describeError(error));
+    log.error('poison alert could not be sent; the poison queue will retry', { error: describeError(error) });
     throw retryableError(error);
   }
   const markedFailed = runId ? await markFailed(app, runId, deliveries, log) : false;
@@ -97,7 +97,7 @@ async function identify(app: RotatorApp, request: RunRequest, log: Logger): Prom
   try {
     return await resolveTarget(app.engine, request);
   } catch (error) {
-    log.warn('cannot identify the run of a poison message', describeError(error));
+    log.warn('cannot identify the run of a poison message', { error: describeError(error) });
     return undefined;
   }
 }
@@ -150,7 +150,7 @@ async function markFailed(
       return true;
     } catch (error) {
       if (isRotationError(error, 'RunInProgress') && attempt < JOURNAL_ATTEMPTS) continue;
-      log.error('could not record the poisoned run as failed', { runId, ...describeError(error) });
+      log.error('could not record the poisoned run as failed', { runId, error: describeError(error) });
       return false;
     }
   }

@@ -51,7 +51,7 @@ export async function handleRunMessage(
   try {
     request = decodeRunMessage(message);
   } catch (error) {
-    log.error('run message is not a valid run request; completed', describeError(error));
+    log.error('run message is not a valid run request; completed', { error: describeError(error) });
     return { kind: 'rejected', code: describeError(error).code };
   }
   const fields = { vault: request.vault, secret: request.secret, trigger: request.trigger.kind };
@@ -74,16 +74,16 @@ export async function handleRunMessage(
       } catch (deferError) {
         log.warn('could not put the run request back; the queue will retry it', {
           ...fields,
-          ...describeError(deferError),
+          error: describeError(deferError),
         });
         throw retryableError(deferError);
       }
     }
     if (isPermanent(error)) {
-      log.error('run request can never succeed; completed', { ...fields, ...describeError(error) });
+      log.error('run request can never succeed; completed', { ...fields, error: describeError(error) });
       return { kind: 'rejected', code: describeError(error).code };
     }
-    log.warn('run request failed; the queue will retry it', { ...fields, ...describeError(error) });
+    log.warn('run request failed; the queue will retry it', { ...fields, error: describeError(error) });
     throw retryableError(error);
   }
 }
