@@ -4,6 +4,7 @@
  * shows a `curl` that reads it from there; request lines come from the host with `code` redacted.
  */
 import path from 'node:path';
+import { redactText, scrub } from '../composition/logger.js';
 import type { Logger } from '../rotation/ports.js';
 import type { ModeDecision } from './mode.js';
 
@@ -117,11 +118,14 @@ function time(): string {
   return new Date().toISOString().slice(11, 23);
 }
 
-/** Request lines already spell their fields out; other events get theirs as compact JSON. */
+/**
+ * Request lines already spell their fields out; other events get theirs as compact JSON, scrubbed like the
+ * app's JSON logger (credential-named fields and `code=`/`sig=` in strings are redacted).
+ */
 function formatFields(message: string, fields: Record<string, unknown> | undefined): string {
   if (!fields || Object.keys(fields).length === 0) return '';
   if ('method' in fields && 'status' in fields && message.includes(String(fields.status))) return '';
-  return ` ${JSON.stringify(fields)}`;
+  return ` ${JSON.stringify(scrub(fields))}`;
 }
 
 /** One line per event on stdout (info) or stderr (warn, error). */
@@ -131,6 +135,6 @@ export function createConsoleLogger(
 ): Logger {
   const write =
     (sink: (line: string) => void, level: string) => (message: string, fields?: Record<string, unknown>) =>
-      sink(`${time()} ${level} ${message}${formatFields(message, fields)}\n`);
+      sink(`${time()} ${level} ${redactText(message)}${formatFields(message, fields)}\n`);
   return { info: write(out, 'info '), warn: write(err, 'warn '), error: write(err, 'error') };
 }

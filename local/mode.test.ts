@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chooseConfig, decideMode, isRemoteStorage, parseLocalEmulatorFlag } from './mode.js';
+import { chooseConfig, decideMode, isRemoteStorage, parseFlag } from './mode.js';
 
 const AZURE_STORAGE =
   'DefaultEndpointsProtocol=https;AccountName=strotator;AccountKey=bm90LWEta2V5;EndpointSuffix=core.windows.net';
@@ -54,9 +54,9 @@ describe('decideMode', () => {
   });
 
   it('rejects a LOCAL_EMULATOR that is not a boolean', () => {
-    expect(() => parseLocalEmulatorFlag('maybe')).toThrow(/LOCAL_EMULATOR must be true or false/);
-    expect(parseLocalEmulatorFlag(' ')).toBeUndefined();
-    expect(parseLocalEmulatorFlag('YES')).toBe(true);
+    expect(() => parseFlag('LOCAL_EMULATOR', 'maybe')).toThrow(/LOCAL_EMULATOR must be true or false/);
+    expect(parseFlag('X', ' ')).toBeUndefined();
+    expect(parseFlag('X', 'YES')).toBe(true);
   });
 
   it('treats mixed or unparsable storage endpoints as local', () => {

@@ -29,13 +29,21 @@ export interface ModeInput {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-/** Parses `LOCAL_EMULATOR`; undefined when unset or empty. Throws on anything but a boolean word. */
-export function parseLocalEmulatorFlag(value: string | undefined): boolean | undefined {
+/** A boolean setting the rotation settings schema does not cover (`LOCAL_EMULATOR`, `AZURITE_PERSIST`). */
+export class FlagError extends Error {
+  constructor(name: string, value: string) {
+    super(`${name} must be true or false (got "${value}")`);
+    this.name = 'FlagError';
+  }
+}
+
+/** Parses a boolean setting; undefined when unset or empty. Throws `FlagError` on anything but a boolean word. */
+export function parseFlag(name: string, value: string | undefined): boolean | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const lower = value.trim().toLowerCase();
   if (['true', '1', 'yes'].includes(lower)) return true;
   if (['false', '0', 'no'].includes(lower)) return false;
-  throw new Error(`LOCAL_EMULATOR must be true or false (got "${value}")`);
+  throw new FlagError(name, value);
 }
 
 /** True when a storage connection string names only non-loopback endpoints. */
@@ -54,7 +62,7 @@ export function isRemoteStorage(connectionString: string | undefined): boolean {
 }
 
 export function decideMode(input: ModeInput): ModeDecision {
-  const flag = parseLocalEmulatorFlag(input.env.LOCAL_EMULATOR);
+  const flag = parseFlag('LOCAL_EMULATOR', input.env.LOCAL_EMULATOR);
   if (flag === true) return { mode: 'local', reason: 'LOCAL_EMULATOR=true' };
   if (flag === false) return { mode: 'azure', reason: 'LOCAL_EMULATOR=false' };
 

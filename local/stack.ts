@@ -28,9 +28,11 @@ export const KEY_VAULT_EVENTS_FUNCTION = 'keyVaultEvents';
 /** What the composition root gets before the host serves anything (see `local/start.ts`). */
 export interface LocalAppContext {
   env: LocalEnvironment;
+  /** The emulator's shared origin (ARM, provider data planes, control API). */
+  emulatorOrigin: string;
   clock: { now(): Date };
-  stateDir: string;
-  log: Logger;
+  /** Azurite's connection string (`AzureWebJobsStorage` of this run). */
+  storageConnectionString: string;
 }
 
 export interface LocalStackOptions {
@@ -123,7 +125,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       caCertFile: emulator.caCertFile,
       storageConnectionString: azurite.connectionString,
     });
-    await options.configureApp?.({ env, clock: emulator.clock, stateDir, log: logger });
+    await options.configureApp?.({
+      env,
+      emulatorOrigin: emulator.origin,
+      clock: emulator.clock,
+      storageConnectionString: azurite.connectionString,
+    });
 
     const host = await startLocalHost({
       definitions: options.definitions,

@@ -15,17 +15,11 @@ import { loadConfig, type ResolvedConfig } from '../rotation/config/index.js';
 import { describeError, isRotationError } from '../rotation/errors.js';
 import type { Logger } from '../rotation/ports.js';
 import { type AppSettings, loadSettings } from '../rotation/settings.js';
-import { configureLocalApp } from './app-hook.js';
+import { configureAzureApp, configureLocalApp } from './app-hook.js';
 import { azureBanner, createConsoleLogger, localBanner } from './banner.js';
 import { newFunctionKey } from './endpoints-file.js';
 import { startLocalHost } from './host/index.js';
-import {
-  chooseConfig,
-  decideMode,
-  isInlineConfig,
-  type ModeDecision,
-  parseLocalEmulatorFlag,
-} from './mode.js';
+import { chooseConfig, decideMode, FlagError, isInlineConfig, type ModeDecision, parseFlag } from './mode.js';
 import { startLocalStack } from './stack.js';
 
 const startedAt = performance.now();
@@ -42,22 +36,27 @@ function fail(code: number, message: string): never {
   process.exit(code);
 }
 
-function readInputs(): {
+interface Inputs {
   settings: AppSettings;
   configPath: string;
   config: ResolvedConfig;
   decision: ModeDecision;
-} {
+  persistAzurite: boolean;
+}
+
+/** Everything read from the environment and `rotation.json`; a problem here exits 2 before anything starts. */
+function readInputs(): Inputs {
   try {
     const settings = loadSettings(process.env);
     const configPath = chooseConfig(process.env, process.cwd());
     const config = loadConfig(configPath);
     const decision = decideMode({ config, env: process.env });
-    return { settings, configPath, config, decision };
+    const persistAzurite = parseFlag('AZURITE_PERSIST', process.env.AZURITE_PERSIST) === true;
+    return { settings, configPath, config, decision, persistAzurite };
   } catch (error) {
-    if (isRotationError(error, 'ConfigInvalid')) throw new ConfigProblem(error.message);
-    if (error instanceof Error && error.message.startsWith('LOCAL_EMULATOR'))
+    if (isRotationError(error, 'ConfigInvalid') || error instanceof FlagError) {
       throw new ConfigProblem(error.message);
+    }
     throw error;
   }
 }
@@ -101,14 +100,14 @@ async function stopAndExit(running: Running, log: Logger): Promise<never> {
 }
 
 async function main(): Promise<void> {
-  let inputs: ReturnType<typeof readInputs>;
+  let inputs: Inputs;
   try {
     inputs = readInputs();
   } catch (error) {
     if (error instanceof ConfigProblem) fail(EXIT_CONFIG, error.message);
     throw error;
   }
-  const { settings, configPath, config, decision } = inputs;
+  const { settings, configPath, config, decision, persistAzurite } = inputs;
   const log = createConsoleLogger();
   let running: Running | undefined;
   const signals = handleSignals(() => running, log);
@@ -118,6 +117,12 @@ async function main(): Promise<void> {
   process.stdout.write(`npm start: ${decision.mode} mode (${decision.reason})\n`);
 
   if (decision.mode === 'azure') {
+    await configureAzureApp({
+      settings: { ...settings, ROTATION_CONFIG: configPath },
+      config,
+      processEnv: process.env,
+      log,
+    });
     const host = await startLocalHost({
       definitions: functionDefinitions,
       port: settings.PORT,
@@ -139,7 +144,6 @@ async function main(): Promise<void> {
     );
   } else {
     const stateDir = path.resolve(settings.LOCAL_STATE_DIR);
-    const persistAzurite = parseLocalEmulatorFlag(process.env.AZURITE_PERSIST) === true;
     const stack = await startLocalStack({
       config,
       stateDir,
@@ -150,11 +154,17 @@ async function main(): Promise<void> {
       settings: process.env,
       logger: log,
       configureApp: (context) => {
-        // The functions read their settings from the environment, as in Azure.
-        process.env.AzureWebJobsStorage = context.env.storageConnectionString;
+        // What this run really uses, also for anything that reads the environment later (as in Azure).
+        process.env.AzureWebJobsStorage = context.storageConnectionString;
         process.env.LOCAL_STATE_DIR = stateDir;
-        if (!isInlineConfig(configPath)) process.env.ROTATION_CONFIG = configPath;
-        return configureLocalApp(context);
+        process.env.ROTATION_CONFIG = configPath;
+        const appSettings: AppSettings = {
+          ...settings,
+          AzureWebJobsStorage: context.storageConnectionString,
+          LOCAL_STATE_DIR: stateDir,
+          ROTATION_CONFIG: configPath,
+        };
+        return configureLocalApp({ ...context, settings: appSettings, log });
       },
     });
     running = stack;
@@ -183,5 +193,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (isRotationError(error, 'ConfigInvalid')) fail(EXIT_CONFIG, error.message);
   fail(EXIT_FAILED, `could not start: ${describeError(error).message}`);
 });

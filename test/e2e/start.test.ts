@@ -225,6 +225,41 @@ describe('npm start (local mode)', () => {
     expect(proc.stderr()).not.toContain(GUARD_PREFIX);
   });
 
+  it('runs on the emulator clock: fast-forwarding rotates a secret through the events and the queue', async () => {
+    const jwt = seeded.get('jwt-secret-key')!;
+    const validityDays = config.findSecret('kv-rotator-demo', 'jwt-secret-key')!.validityDays;
+    // Just inside SecretNearExpiry's 30 days: the emulator fires it, the host delivers it to keyVaultEvents.
+    const advanceDays = (jwt.expiresOn!.getTime() - Date.now()) / DAY - 29.5;
+    expect(advanceDays).toBeGreaterThan(0);
+    const advanced = await request(`${endpoints.emulator}/_emulator/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ days: advanceDays }),
+      ca,
+    });
+    expect(advanced.status).toBe(200);
+    const emulatorNow = Date.parse(JSON.parse(advanced.text).now);
+
+    let rotated: { tags: Record<string, string>; expiresOn?: Date } | undefined;
+    await expect
+      .poll(
+        async () => {
+          const current = await client.getSecret('jwt-secret-key');
+          if (current.properties.tags?.RotatedBy !== 'key-vault-rotator') return false;
+          rotated = { tags: current.properties.tags, expiresOn: current.properties.expiresOn };
+          seeded.set('jwt-secret-key (rotated)', { ...jwt, value: current.value ?? '' });
+          return true;
+        },
+        { timeout: 25_000, interval: 250 },
+      )
+      .toBe(true);
+    expect(rotated!.tags).toMatchObject({ Provider: 'jwt-secret', ValidityPeriodDays: String(validityDays) });
+    // The engine stamped the expiry from the emulator's clock, not the wall clock.
+    const expected = emulatorNow + validityDays * DAY;
+    expect(Math.abs(rotated!.expiresOn!.getTime() - expected)).toBeLessThan(60_000);
+    expect(proc.stdout()).toContain('keyVaultEvents');
+  });
+
   it('stops on SIGINT: exit 0, no process left, ports and endpoints.json gone', async () => {
     const ports = [
       endpoints.host,
@@ -242,6 +277,10 @@ describe('npm start (local mode)', () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(stopMs).toBeLessThan(5000);
     expect(proc.stdout()).toContain('Stopped.');
+    const printed = proc.stdout() + proc.stderr();
+    for (const { name, value } of seeded.values())
+      expect(printed.includes(value), `${name} printed`).toBe(false);
+    expect(proc.stderr()).not.toContain(GUARD_PREFIX);
     await expect.poll(() => groupMembers(proc.pid)).toEqual([]);
     for (const port of ports) expect(await portOpen(port), `port ${port} still open`).toBe(false);
     expect(() => statSync(path.join(stateDir, 'endpoints.json'))).toThrow();
