@@ -4,9 +4,19 @@
  * here. Function files must not import Azure SDKs at module level (load them on first use): this list is
  * loaded on every cold start.
  */
+import { dailySweep } from './dailySweep.js';
 import type { FunctionDefinition } from './definition.js';
+import { historyReport } from './historyReport.js';
+import { inventoryReport } from './inventoryReport.js';
 import { keyVaultEvents } from './keyVaultEvents.js';
 import { poisonRuns } from './poisonRuns.js';
 import { rotationWorker } from './rotationWorker.js';
 
-export const functionDefinitions: FunctionDefinition[] = [keyVaultEvents, rotationWorker, poisonRuns];
+export const functionDefinitions: FunctionDefinition[] = [
+  keyVaultEvents,
+  rotationWorker,
+  poisonRuns,
+  dailySweep,
+  inventoryReport,
+  historyReport,
+];
