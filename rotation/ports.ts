@@ -196,7 +196,18 @@ export interface RunRequest {
   compromised?: boolean;
   dryRun?: boolean;
   requestedAt: string;
+  /**
+   * What the worker does (default `rotate`): `rollback` re-promotes the previous credential of the run
+   * that wrote the current version; `repropagate` restarts/notifies the consumers that failed in run
+   * `runId`, without rotating again.
+   */
+  action?: RunAction;
+  /** The run a `repropagate` request is about. */
+  runId?: string;
 }
+
+export const RUN_ACTIONS = ['rotate', 'rollback', 'repropagate'] as const;
+export type RunAction = (typeof RUN_ACTIONS)[number];
 
 export interface PhaseEntry {
   phase: RunPhase;
@@ -238,9 +249,54 @@ export interface RunRecord {
   pendingHuman: string[];
   alerts: { kind: string; channel: string; status: 'sent' | 'failed'; attempts: number; at: string }[];
   error?: { code: string; message: string; phase: RunPhase };
+  /** Rollback runs only: the run whose credential was rolled back, and the versions re-promoted. */
+  rollbackOf?: string;
+  rollbackTo?: Record<string, string>;
+  /** Each re-propagation of this run (POST /api/runs/{id}/propagate), oldest first. */
+  repropagations?: Repropagation[];
+  /** Manual providers: the human's rotation task this run opened (`rotation/manual`). */
+  task?: ManualTask;
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
+}
+
+export interface Repropagation {
+  requestedAt: string;
+  at: string;
+  caller?: string;
+  reason?: string;
+  /** Consumers propagated again (those that had failed). */
+  consumers: string[];
+}
+
+/**
+ * A rotation task for a human (manual providers: a human mints the key, the rotator validates, promotes
+ * and propagates it). Lives on the run that asked for it; the run stays `manual-action-required` until a
+ * valid value arrives (`POST /api/secrets/{name}/versions` or a version set in Key Vault by hand).
+ */
+export interface ManualTask {
+  openedAt: string;
+  /** Expiry of the version Key Vault served when the task opened; absent when it had none. */
+  deadline?: string;
+  /** Compromise response: replace now, then revoke the leaked key in the dashboard. */
+  urgent: boolean;
+  /** Provider dashboard where the key is minted, when the provider names one. */
+  dashboardUrl?: string;
+  /** Reminders the sweep sent, by days before the deadline (each threshold at most once). */
+  reminders: { days: number; at: string }[];
+  /** When the deadline passed with the task still open (alerted once). */
+  escalatedAt?: string;
+  /** Values set in Key Vault by hand that the provider rejected and the rotator reverted (never the value). */
+  rejections?: { at: string; version: string; reason: string }[];
+  closedAt?: string;
+  /** How the task was closed: a submission, a valid version set by hand, or another run that replaced the key. */
+  closedBy?: {
+    via: 'submission' | 'key-vault' | 'superseded';
+    caller?: string;
+    version?: string;
+    runId?: string;
+  };
 }
 
 export interface HistoryFilter {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { RotationError } from './errors.js';
-import type { RunRequest, TriggerKind } from './ports.js';
+import { RUN_ACTIONS, type RunRequest, type TriggerKind } from './ports.js';
 
 /** The queue the worker (`rotationWorker`) reads; DESIGN.md fixes the name. */
 export const RUN_QUEUE = 'rotation-runs';
@@ -41,6 +41,11 @@ export const runRequestSchema = z.object({
   compromised: z.boolean().optional(),
   dryRun: z.boolean().optional(),
   requestedAt: z.iso.datetime({ offset: true }),
+  action: z.enum(RUN_ACTIONS).optional(),
+  runId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
 }) satisfies z.ZodType<RunRequest>;
 
 function invalid(error: z.ZodError): RotationError {

@@ -24,6 +24,11 @@ export interface EngineSettings {
   validationTimeoutSeconds: number;
   /** `RETRY_FAILED_AFTER_MINUTES` (default 60): cool-down before a non-HTTP trigger retries a failed run. */
   retryFailedAfterMinutes: number;
+  /**
+   * `ROTATION_CONCURRENCY` (default 8): most runs executing at once across all workers (a blob-lease
+   * slot per run, see `slots.ts`), under Key Vault's and ARM's throttling limits.
+   */
+  concurrency?: number;
 }
 
 export interface BackoffProfile {
@@ -82,11 +87,13 @@ export function engineSettingsFrom(
   settings: Pick<
     AppSettings,
     'ROTATION_PAUSED' | 'VALIDATION_TIMEOUT_SECONDS' | 'RETRY_FAILED_AFTER_MINUTES'
-  >,
+  > &
+    Partial<Pick<AppSettings, 'ROTATION_CONCURRENCY'>>,
 ): EngineSettings {
   return {
     paused: settings.ROTATION_PAUSED,
     validationTimeoutSeconds: settings.VALIDATION_TIMEOUT_SECONDS,
     retryFailedAfterMinutes: settings.RETRY_FAILED_AFTER_MINUTES,
+    ...(settings.ROTATION_CONCURRENCY === undefined ? {} : { concurrency: settings.ROTATION_CONCURRENCY }),
   };
 }

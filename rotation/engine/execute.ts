@@ -10,12 +10,16 @@
 import { RotationError } from '../errors.js';
 import { RUN_PHASES } from '../kinds.js';
 import type { RunRecord, RunRequest } from '../ports.js';
+import { escalateManualRun } from './compromise.js';
 import { type EngineDeps, timingOf } from './deps.js';
 import { RunFlow } from './flow.js';
 import { NO_VERSION } from './identity.js';
 import { acquireGroupLease, type LeaseKeeper } from './lease-keeper.js';
 import { checkValidity, notStarted, spacingReason, startDecision } from './policy.js';
 import { createOrGet, enterPhase, newRunRecord, RunWriter } from './records.js';
+import { executeRepropagation } from './repropagate.js';
+import { executeRollback } from './rollback.js';
+import { acquireRunSlot, concurrencyOf, deferRun, runIdOf } from './slots.js';
 import { claim, issue, validate } from './steps-issue.js';
 import { finish, promote, propagate, revoke, revokes } from './steps-promote.js';
 import { type RunTarget, resolveTarget } from './target.js';
@@ -24,6 +28,19 @@ export async function executeRun(deps: EngineDeps, request: RunRequest): Promise
   if (request.dryRun) {
     throw new RotationError('BadRequest', 'dry runs change nothing and are never executed: use planRotation');
   }
+  // ROTATION_CONCURRENCY: a run executes only while it holds a slot (slots.ts); else it is deferred.
+  const slot = await acquireRunSlot(deps);
+  if (!slot) return deferRun(deps, request, await runIdOf(deps, request), concurrencyOf(deps));
+  try {
+    if (request.action === 'rollback') return await executeRollback(deps, request);
+    if (request.action === 'repropagate') return await executeRepropagation(deps, request);
+    return await executeRotation(deps, request);
+  } finally {
+    await slot.stop();
+  }
+}
+
+async function executeRotation(deps: EngineDeps, request: RunRequest): Promise<RunRecord> {
   const target = await resolveTarget(deps, request);
   const keeper = await acquireGroupLease(deps, target.group.vault, target.group.id, timingOf(deps));
   try {
@@ -58,6 +75,7 @@ async function runUnderLease(
 
   if (decision.action === 'report') {
     if (mayFollowUp && request.compromised && !writer.run.compromised && writer.run.status !== 'failed') {
+      if (writer.run.status === 'manual-action-required') return escalateManualRun(flow);
       // Compromise reported against a run that already finished normally: rotate again, now.
       const next = await resolveTarget(deps, { ...request, triggerVersion: undefined });
       if (next.runId !== target.runId) return runUnderLease(deps, request, next, keeper, false);

@@ -230,7 +230,12 @@ describe('executeRun: revocation', () => {
     const old = provider.service.keys.key1;
     await enqueueRotation(world.deps, request({ compromised: true, trigger: { kind: 'http' } }));
     const [run] = await world.drain();
-    expect(run).toMatchObject({ status: 'revoked', phase: 'done', compromised: true, revoked: ['key1'] });
+    expect(run).toMatchObject({ status: 'revoked', phase: 'done', compromised: true });
+    // the key at the provider, then the Key Vault versions that held it (compromise.ts)
+    expect(run!.revoked[0]).toBe('key1');
+    expect(run!.revoked.slice(1)).toEqual(
+      run!.secrets.map((s) => `version:${s}/${run!.previousVersions[s]}`),
+    );
     expect(run!.phases.map((p) => p.phase)).toContain('revoked');
     expect(provider.service.isLive(old)).toBe(false);
     expect(world.notifier.ofKind('run-succeeded')).toHaveLength(1);

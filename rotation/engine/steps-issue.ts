@@ -1,6 +1,8 @@
 /** Phases claimed → issued → validated. Nothing here writes to Key Vault. */
 import { readTag, TAGS } from '../kinds.js';
+import { newTask, taskText } from '../manual/task.js';
 import type { RunRecord } from '../ports.js';
+import { manualCompromiseTasks } from './compromise.js';
 import { callIssue, ensureCredential, recordIssued } from './credential.js';
 import type { RunFlow } from './flow.js';
 import { enterPhase } from './records.js';
@@ -48,18 +50,33 @@ async function endManual(
   dashboardUrl: string | undefined,
 ): Promise<void> {
   const todo = dashboardUrl ? `${instructions} (${dashboardUrl})` : instructions;
+  // The human's task (rotation/manual): deadline = expiry of what Key Vault serves now.
+  const deadline = (await flow.loadCurrents()).get(flow.primary.name)?.expiresOn;
+  const task = newTask({ now: flow.now(), deadline, urgent: flow.run.compromised, dashboardUrl });
+  if (flow.run.compromised) {
+    // Compromise of a manual provider: urgent tasks (mint, then revoke in the dashboard), critical alert.
+    const urgent = await manualCompromiseTasks(flow, todo);
+    await flow.writer.save((d: RunRecord) => {
+      d.status = 'manual-action-required';
+      d.pendingHuman.push(...urgent.pendingHuman);
+      d.alerts.push(...urgent.alerts);
+      d.finishedAt = flow.now().toISOString();
+      d.task = task;
+    });
+    return;
+  }
   const alerts = await flow.alert(
     'manual-action-required',
     'warning',
     `Mint a new credential for ${flow.group.id}`,
-    `${flow.group.provider} has no API to issue keys. ${todo}. Then submit it as a new version of ` +
-      `${flow.group.secrets.map((s) => s.name).join(', ')}; the rotator validates and propagates it.`,
+    `${taskText({ group: flow.group, todo, deadline, now: flow.now() })} Run ${flow.run.id}.`,
   );
   await flow.writer.save((d: RunRecord) => {
     d.status = 'manual-action-required';
     d.pendingHuman.push(flow.safe(todo));
     d.alerts.push(...alerts);
     d.finishedAt = flow.now().toISOString();
+    d.task = task;
   });
 }
 

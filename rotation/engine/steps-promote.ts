@@ -2,6 +2,7 @@
 import { RotationError } from '../errors.js';
 import type { RunStatus } from '../kinds.js';
 import type { RunRecord } from '../ports.js';
+import { disableLeakedForFlow } from './compromise.js';
 import { ensureCredential, valueFor } from './credential.js';
 import type { RunFlow } from './flow.js';
 import { enterPhase } from './records.js';
@@ -125,6 +126,8 @@ export async function revoke(flow: RunFlow): Promise<void> {
     revoked.push(...result.revoked);
     pendingHuman.push(...result.pendingHuman.map((p) => flow.safe(p)));
   }
+  // Compromise: Key Vault versions that held the leaked value are disabled once nothing needs them.
+  revoked.push(...(await disableLeakedForFlow(flow)));
   await flow.writer.save((d) => {
     enterPhase(d, 'revoked', flow.now());
     d.revoked.push(...revoked);
@@ -133,7 +136,7 @@ export async function revoke(flow: RunFlow): Promise<void> {
   });
 }
 
-function finalStatus(run: Readonly<RunRecord>): RunStatus {
+export function finalStatus(run: Readonly<RunRecord>): RunStatus {
   if (run.pendingHuman.length > 0) return 'manual-action-required';
   if (run.consumers.some((c) => c.status === 'failed')) return 'propagated-with-errors';
   if (run.revoked.length > 0) return 'revoked';

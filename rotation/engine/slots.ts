@@ -1,0 +1,118 @@
+/**
+ * `ROTATION_CONCURRENCY` across every worker: a run executes only while it holds one of N slot leases
+ * (lock keys `_slots/<i>`; `_` cannot start a Key Vault name, so no `<vault>/<group>` key collides).
+ * Blob leases make the bound global — every instance after a scale-out counts — unlike host.json's
+ * `batchSize`, which bounds one instance only. Bursts (a compromise of everything) stay under Key Vault's
+ * and ARM's throttling limits this way.
+ *
+ * A worker that finds every slot taken waits a little, then puts the request back on the queue with a
+ * delay and completes the message: waiting by failing the message would spend its five dequeues and
+ * send a healthy run to the poison queue during a long batch.
+ */
+import { RotationError } from '../errors.js';
+import type { Clock, LockManager, Logger, RunQueue, RunRecord, RunRequest } from '../ports.js';
+import { type EngineDeps, timingOf } from './deps.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { rollbackRunId } from './rollback.js';
+import { resolveManaged } from './run-lookup.js';
+import { resolveTarget } from './target.js';
+
+export const DEFAULT_CONCURRENCY = 8;
+export const SLOT_PREFIX = '_slots';
+
+export interface SlotWaitOptions {
+  /** How long a worker polls for a free slot before it defers the request. */
+  waitMs: number;
+  initialPollMs: number;
+  maxPollMs: number;
+  /** Delay of the re-queued request (plus up to 50 % jitter, so deferred runs do not return in a herd). */
+  deferSeconds: number;
+}
+
+export const DEFAULT_SLOT_WAIT: SlotWaitOptions = {
+  waitMs: 10_000,
+  initialPollMs: 250,
+  maxPollMs: 2_000,
+  deferSeconds: 10,
+};
+
+export function slotKey(index: number): string {
+  return `${SLOT_PREFIX}/${index}`;
+}
+
+export function concurrencyOf(deps: Pick<EngineDeps, 'settings'>): number {
+  const limit = deps.settings.concurrency ?? DEFAULT_CONCURRENCY;
+  return Number.isInteger(limit) && limit >= 1 ? limit : DEFAULT_CONCURRENCY;
+}
+
+/** One pass over the slots (from a random start, to spread contention); undefined when all are taken. */
+export async function tryAcquireSlot(
+  deps: { locks: LockManager; clock: Clock; log: Logger },
+  limit: number,
+  timing: { leaseSeconds: number; leaseRenewEveryMs: number },
+): Promise<LeaseKeeper | undefined> {
+  const start = Math.floor(Math.random() * limit);
+  for (let k = 0; k < limit; k++) {
+    const lease = await deps.locks.tryAcquire(slotKey((start + k) % limit), timing.leaseSeconds);
+    if (lease) {
+      return new LeaseKeeper(lease, deps.clock, {
+        leaseSeconds: timing.leaseSeconds,
+        renewEveryMs: timing.leaseRenewEveryMs,
+        log: deps.log,
+      });
+    }
+  }
+  return undefined;
+}
+
+/** Polls for a slot for up to `options.waitMs` on the engine clock. */
+export async function acquireRunSlot(
+  deps: EngineDeps,
+  options: SlotWaitOptions = DEFAULT_SLOT_WAIT,
+): Promise<LeaseKeeper | undefined> {
+  const limit = concurrencyOf(deps);
+  const timing = timingOf(deps);
+  const deadline = deps.clock.now().getTime() + options.waitMs;
+  let delay = options.initialPollMs;
+  for (;;) {
+    const slot = await tryAcquireSlot(deps, limit, timing);
+    if (slot) return slot;
+    if (deps.clock.now().getTime() + delay > deadline) return undefined;
+    await deps.clock.sleep(delay);
+    delay = Math.min(delay * 2, options.maxPollMs);
+  }
+}
+
+/**
+ * Puts the request back on the queue with a delay and returns the run as the journal holds it. Throws a
+ * transient error (the queue retries the message) when there is no journal row to return.
+ */
+export async function deferRun(
+  deps: { queue: RunQueue; journal: EngineDeps['journal']; log: Logger },
+  request: RunRequest,
+  runId: string,
+  limit: number,
+  options: SlotWaitOptions = DEFAULT_SLOT_WAIT,
+): Promise<RunRecord> {
+  const row = await deps.journal.get(runId);
+  const delaySeconds = Math.ceil(options.deferSeconds * (1 + Math.random() / 2));
+  if (!row) {
+    throw new RotationError('RunInProgress', `all ${limit} run slots are busy`, {
+      transient: true,
+      retryAfterSeconds: delaySeconds,
+    });
+  }
+  await deps.queue.enqueue(request, { visibilityDelaySeconds: delaySeconds });
+  deps.log.info('run deferred: every run slot is busy', { runId, limit, delaySeconds });
+  return row.run;
+}
+
+/** The journal id a request's run has (rotation, rollback or re-propagation). */
+export async function runIdOf(deps: EngineDeps, request: RunRequest): Promise<string> {
+  if (request.action === 'repropagate' && request.runId) return request.runId;
+  if (request.action === 'rollback' && request.triggerVersion) {
+    const { group } = await resolveManaged(deps, request.vault, request.secret);
+    return rollbackRunId(group.vault, group.id, request.triggerVersion);
+  }
+  return (await resolveTarget(deps, request)).runId;
+}
