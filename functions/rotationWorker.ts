@@ -94,14 +94,20 @@ async function deferOrDrop(
   error: RotationError,
   log: Logger,
 ): Promise<WorkerOutcome> {
+  const delaySeconds =
+    error.retryAfterSeconds ?? app.engine.timing?.leaseSeconds ?? DEFAULT_TIMING.leaseSeconds;
+  if (!isRotation(request)) {
+    // Rollback and re-propagation name their run themselves: put them back as they are.
+    await app.engine.queue.enqueue(request, { visibilityDelaySeconds: delaySeconds });
+    log.info('credential group busy; request put back on the queue', { delaySeconds, reason: error.message });
+    return { kind: 'deferred', runId: undefined, delaySeconds };
+  }
   const target = await resolveTarget(app.engine, request);
   const row = await app.engine.journal.get(target.runId);
   if (row?.run.status === 'running') {
     log.info('run is being executed by another worker; duplicate request completed', { runId: target.runId });
     return { kind: 'duplicate', runId: target.runId };
   }
-  const delaySeconds =
-    error.retryAfterSeconds ?? app.engine.timing?.leaseSeconds ?? DEFAULT_TIMING.leaseSeconds;
   await app.engine.queue.enqueue(
     { ...request, triggerVersion: target.triggerVersion },
     { visibilityDelaySeconds: delaySeconds },
@@ -112,6 +118,11 @@ async function deferOrDrop(
     reason: error.message,
   });
   return { kind: 'deferred', runId: target.runId, delaySeconds };
+}
+
+/** A plain rotation request (requests may also carry another `action`, e.g. a rollback). */
+function isRotation(request: RunRequest): boolean {
+  return !('action' in request) || request.action === undefined || request.action === 'rotate';
 }
 
 export function rotationWorkerFunction(getApp: GetApp = getRotatorApp): StorageQueueFunctionDefinition {
