@@ -6,10 +6,15 @@
  */
 import { dailySweep } from './dailySweep.js';
 import type { FunctionDefinition } from './definition.js';
+import { getRunFunction } from './getRun.js';
 import { historyReport } from './historyReport.js';
 import { inventoryReport } from './inventoryReport.js';
 import { keyVaultEvents } from './keyVaultEvents.js';
 import { poisonRuns } from './poisonRuns.js';
+import { repropagateRunFunction } from './repropagateRun.js';
+import { rollbackSecretFunction } from './rollbackSecret.js';
+import { rotateManyFunction } from './rotateMany.js';
+import { rotateSecretFunction } from './rotateSecret.js';
 import { rotationWorker } from './rotationWorker.js';
 
 export const functionDefinitions: FunctionDefinition[] = [
@@ -19,4 +24,9 @@ export const functionDefinitions: FunctionDefinition[] = [
   dailySweep,
   inventoryReport,
   historyReport,
+  rotateSecretFunction,
+  rotateManyFunction,
+  rollbackSecretFunction,
+  getRunFunction,
+  repropagateRunFunction,
 ];
