@@ -1,6 +1,27 @@
 /** The rotation engine: public API for triggers, the worker, reports and the CLI. */
 export { redact } from './alerts.js';
 export {
+  type BatchInput,
+  type BatchPlan,
+  computePlanId,
+  type GroupPlan,
+  type GroupStart,
+  mapLimit,
+  PLAN_TTL_SECONDS,
+  planBatch,
+  type SelectedGroup,
+  type Selection,
+  selectGroups,
+  startBatch,
+  verifyPlanId,
+} from './batch.js';
+export {
+  type DisabledVersion as DisabledLeakedVersion,
+  disabledEntry,
+  disableLeakedVersions,
+  type LeakedVersionsOutcome,
+} from './compromise.js';
+export {
   type BackoffProfile,
   DEFAULT_SETTINGS,
   DEFAULT_TIMING,
@@ -23,6 +44,23 @@ export {
   spacingReason,
   startDecision,
 } from './policy.js';
+export { type PreflightCheck, preflightChecks } from './preflight.js';
+export {
+  checkRepropagation,
+  executeRepropagation,
+  failedConsumers,
+  requestRepropagation,
+} from './repropagate.js';
+export {
+  executeRollback,
+  prepareRollback,
+  type RollbackOutcome,
+  type RollbackTarget,
+  requestRollback,
+  rollbackRunId,
+} from './rollback.js';
+export { inProgressRunOf, resolveManaged } from './run-lookup.js';
+export { acquireRunSlot, concurrencyOf, DEFAULT_CONCURRENCY, slotKey } from './slots.js';
 export {
   buildRotationTags,
   checkTagBudget,
@@ -35,3 +73,13 @@ export {
   userTags,
 } from './tags.js';
 export { type RunTarget, resolveTarget } from './target.js';
+export {
+  isFinal,
+  untilCompromiseHandled,
+  untilFinal,
+  type WaitOptions,
+  type WaitPredicate,
+  type WaitVerdict,
+  waitForRun,
+  waitForRuns,
+} from './wait.js';
