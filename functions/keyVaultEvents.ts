@@ -7,7 +7,8 @@
  *   `secret-expired` unless that version was already rotated away.
  * - `SecretExpired` of an unmanaged secret in a configured vault → alert `secret-expired`, acknowledge.
  * - `SecretNewVersionCreated`: the rotator's own versions (`RotatedBy` tag) are ignored; a version set by
- *   someone else goes to `onVersionSetByHand` (default: logged).
+ *   someone else goes to `onVersionSetByHand` (default: a manual provider's value is checked, then promoted
+ *   or replaced by the last valid one, `rotation/manual`).
  * - Malformed event, foreign vault, non-secret object, unmanaged secret → logged and acknowledged.
  * - Transient problems (storage, journal, Key Vault unavailable) → thrown, so Event Grid redelivers.
  */
@@ -18,6 +19,7 @@ import { withFields } from '../composition/logger.js';
 import { enqueueRotation, isRotatorVersion } from '../rotation/engine/index.js';
 import { describeError, RotationError } from '../rotation/errors.js';
 import { type KeyVaultSecretEvent, parseSingleEvent } from '../rotation/events/index.js';
+import { checkVersionSetByHand } from '../rotation/manual/events.js';
 import type { Logger, ManagedSecret, RunRecord } from '../rotation/ports.js';
 import type { EventGridFunctionDefinition, EventGridFunctionHandler } from './definition.js';
 import { isPermanent, retryableError } from './trigger-errors.js';
@@ -51,15 +53,8 @@ export interface KeyVaultEventsOptions {
   onVersionSetByHand?: VersionSetByHandHandler;
 }
 
-/** Default: nothing is done with a version set by hand yet; it is logged so ops can see it. */
-const logVersionSetByHand: VersionSetByHandHandler = async (_app, event, secret, log) => {
-  log.info('new version set outside the rotator; not acted on', {
-    vault: event.vault,
-    secret: secret.name,
-    version: event.version,
-    group: secret.group,
-  });
-};
+/** Default: checked with the provider, then promoted or reverted (manual providers); else logged. */
+const defaultVersionSetByHand: VersionSetByHandHandler = checkVersionSetByHand;
 
 /** Expired-secret alerts already sent by this process (Event Grid delivers at least once). */
 const EXPIRED_ALERTS_REMEMBERED = 1000;
@@ -69,7 +64,7 @@ export function createKeyVaultEventsHandler(
   options: KeyVaultEventsOptions = {},
 ): EventGridFunctionHandler {
   const alerted = new Set<string>();
-  const onVersionSetByHand = options.onVersionSetByHand ?? logVersionSetByHand;
+  const onVersionSetByHand = options.onVersionSetByHand ?? defaultVersionSetByHand;
   return async (event: EventGridEvent, context: InvocationContext) => {
     const app = await getApp();
     const log = withFields(app.log, {
@@ -90,7 +85,7 @@ export async function handleKeyVaultEvent(
   app: RotatorApp,
   input: unknown,
   log: Logger,
-  state: HandlerState = { onVersionSetByHand: logVersionSetByHand, alerted: new Set() },
+  state: HandlerState = { onVersionSetByHand: defaultVersionSetByHand, alerted: new Set() },
 ): Promise<KeyVaultEventOutcome> {
   const parsed = parseSingleEvent(input);
   if (!parsed.ok) {

@@ -1,0 +1,26 @@
+/**
+ * Manual providers (a human mints the key, the rotator makes sure it happens in time and that nothing
+ * breaks): the task model, the hand-over (`POST /api/secrets/{name}/versions`), values set in Key Vault
+ * by hand (validated, promoted or reverted), and the sweep's reminders and escalation.
+ */
+export { generationOf, groupValues, type HumanCredential, nextGeneration } from './credential.js';
+export { type HandSetInput, type HandSetOutcome, handleHandSetVersion, PAIR_WINDOW_MS } from './hand-set.js';
+export { groupRuns, managedSecret, runInProgressError } from './lookup.js';
+export { type HandOver, type PromotionResult, promoteHandOver } from './promote.js';
+export { dueThresholds, type ReminderSummary, sendManualReminders } from './reminders.js';
+export {
+  checkWithProvider,
+  PROVIDER_RETRY_AFTER_SECONDS,
+  type SubmissionInput,
+  submitSecretVersion,
+} from './submit.js';
+export {
+  describeDeadline,
+  handOverText,
+  isOpenTask,
+  isUrgent,
+  newTask,
+  taskOf,
+  taskText,
+  VERSIONS_ROUTE,
+} from './task.js';

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { DAY, leakSurface, manualWorld, VAULT } from '../../test/support/manual-world.js';
+import { enqueueRotation } from '../engine/index.js';
+import { runRequest } from '../fakes/index.js';
+import { generationOf, nextGeneration } from './credential.js';
+import { submitSecretVersion } from './submit.js';
+import { handOverText } from './task.js';
+
+describe('manual task: near expiry', () => {
+  it('ends the run manual-action-required with a task (deadline = current expiry) and tells owners what to do', async () => {
+    const w = manualWorld({ expiresInDays: 30 });
+    const expiry = w.world.store.peek(VAULT, 'groq-api-key')!.expiresOn!;
+    await enqueueRotation(
+      w.world.deps,
+      runRequest(w.world, { vault: VAULT, secret: 'groq-api-key', triggerVersion: undefined }),
+    );
+    const [run] = await w.world.drain();
+    expect(run).toMatchObject({ status: 'manual-action-required', phase: 'claimed' });
+    expect(run!.task).toEqual({
+      openedAt: w.world.clock.now().toISOString(),
+      deadline: expiry.toISOString(),
+      urgent: false,
+      dashboardUrl: 'https://console.groq.invalid/keys',
+      reminders: [],
+    });
+    const [alert] = w.world.notifier.ofKind('manual-action-required');
+    for (const words of [
+      'https://console.groq.invalid/keys',
+      'Vault kv-test',
+      'groq-api-key',
+      `Deadline: ${expiry.toISOString()} (in 30 days)`,
+      'ai-platform@example.com',
+      'POST /api/secrets/groq-api-key/versions?vault=kv-test',
+      "az keyvault secret set --vault-name kv-test --name groq-api-key --value '<new value>'",
+      run!.id,
+    ]) {
+      expect(alert!.text).toContain(words);
+    }
+    expect(leakSurface(w)).not.toContain(w.groqKey);
+  });
+
+  it('a pair is handed over with "with"; both parts by az within 15 minutes', () => {
+    const w = manualWorld();
+    const text = handOverText({
+      vault: VAULT,
+      secrets: w.app.config.groups.find((g) => g.id === 'razorpay')!.secrets,
+    });
+    expect(text).toContain(
+      'POST /api/secrets/razorpay-key-id/versions?vault=kv-test with {"value":"<keyId>","with":{"razorpay-key-secret":"<keySecret>"}}',
+    );
+    expect(text).toContain('--name razorpay-key-secret');
+    expect(text).toContain('within 15 minutes');
+  });
+});
+
+describe('manual task: compromise', () => {
+  it('opens an urgent task and never disables the only working version; the replacement then retires it', async () => {
+    const w = manualWorld();
+    const leaked = w.world.store.peek(VAULT, 'groq-api-key')!;
+    await enqueueRotation(
+      w.world.deps,
+      runRequest(w.world, {
+        vault: VAULT,
+        secret: 'groq-api-key',
+        compromised: true,
+        trigger: { kind: 'http' },
+      }),
+    );
+    const [run] = await w.world.drain();
+    expect(run).toMatchObject({
+      status: 'manual-action-required',
+      compromised: true,
+      task: { urgent: true },
+    });
+    expect(run!.pendingHuman.join(' ')).toContain('URGENT');
+    expect(w.world.notifier.alerts.at(-1)!.severity).toBe('critical');
+    // Key Vault still serves the leaked value: consumers keep working until a replacement arrives.
+    const versions = w.world.store.versions(VAULT, 'groq-api-key');
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatchObject({ version: leaked.version, enabled: true, value: w.groqKey });
+
+    const minted = w.groq.mint();
+    const result = await submitSecretVersion(w.world.deps, {
+      vault: VAULT,
+      secret: 'groq-api-key',
+      value: minted,
+    });
+    expect(result.run).toMatchObject({ id: run!.id, compromised: true, credentialId: 'gen-4' });
+    // The leaked key still waits for a human at the provider; its Key Vault version is disabled now.
+    expect(result.run.status).toBe('manual-action-required');
+    expect(result.run.pendingHuman.join(' ')).toContain(`…${w.groqKey.slice(-4)}`);
+    expect(result.run.revoked).toContain(`version:groq-api-key/${leaked.version}`);
+    expect(w.world.store.peek(VAULT, 'groq-api-key')).toMatchObject({ value: minted, enabled: true });
+    expect(w.world.store.versions(VAULT, 'groq-api-key')[0]!.enabled).toBe(false);
+    expect(w.world.notifier.alerts.at(-1)).toMatchObject({
+      kind: 'manual-action-required',
+      severity: 'critical',
+    });
+    expect(leakSurface(w, result)).not.toContain(minted);
+    expect(leakSurface(w, result)).not.toContain(w.groqKey);
+  });
+});
+
+describe('gen-N', () => {
+  it('reads gen-N case-insensitively and counts up from the highest', () => {
+    expect(generationOf('gen-7')).toBe(7);
+    expect(generationOf('GEN-12')).toBe(12);
+    expect(generationOf('key1')).toBeUndefined();
+    expect(generationOf(undefined)).toBeUndefined();
+    expect(nextGeneration([undefined, { credentialid: 'gen-2' }, { CredentialId: 'Gen-5' }])).toBe('gen-6');
+    expect(nextGeneration([{ CredentialId: 'key1' }])).toBe('gen-1');
+    expect(nextGeneration([])).toBe('gen-1');
+  });
+
+  it('a second hand-over counts on from the first', async () => {
+    const w = manualWorld();
+    for (const expected of ['gen-4', 'gen-5']) {
+      const value = w.groq.mint();
+      const { run } = await submitSecretVersion(w.world.deps, {
+        vault: VAULT,
+        secret: 'groq-api-key',
+        value,
+      });
+      expect(run.credentialId).toBe(expected);
+      w.world.clock.advance(DAY);
+    }
+  });
+});
