@@ -6,7 +6,7 @@
  */
 import { describeError } from '../errors.js';
 import { readTag, TAGS } from '../kinds.js';
-import type { CredentialGroup, SecretVersion } from '../ports.js';
+import type { Clock, CredentialGroup, SecretVersion } from '../ports.js';
 import { redact } from './alerts.js';
 import type { EngineDeps } from './deps.js';
 import { bindProvider } from './provider.js';
@@ -15,6 +15,35 @@ export interface PreflightCheck {
   check: 'config' | 'key-vault' | 'provider';
   ok: boolean;
   detail: string;
+}
+
+/** A dry run waits this long for one provider's answer (a provider that hangs must not hang the plan). */
+export const PROVIDER_CHECK_TIMEOUT_MS = 5_000;
+
+/** The promise's value, or undefined after `ms` on the engine clock (then `abort` is signalled). */
+async function withTimeout<T>(
+  clock: Clock,
+  work: Promise<T>,
+  ms: number,
+  abort: AbortController,
+): Promise<T | undefined> {
+  const timer = new AbortController();
+  const timeout = clock.sleep(ms, timer.signal).then(
+    () => undefined,
+    () => undefined,
+  );
+  try {
+    const winner = await Promise.race([work.then((value) => ({ value })), timeout]);
+    if (winner === undefined) {
+      abort.abort(new Error('provider check timed out'));
+      // The abandoned call settles on its own (its own timeouts); nothing waits for it.
+      work.catch(() => undefined);
+      return undefined;
+    }
+    return winner.value;
+  } finally {
+    timer.abort();
+  }
 }
 
 export async function preflightChecks(
@@ -65,14 +94,30 @@ export async function preflightChecks(
     });
     return checks;
   }
-  const { provider, ctx } = bound;
+  const { provider } = bound;
+  const abort = new AbortController();
+  const ctx = { ...bound.ctx, signal: abort.signal };
+  const current = primary;
   try {
-    const tagged = readTag(primary.tags, TAGS.credentialId);
-    const inUse = provider.identify ? await provider.identify(ctx, primary.value) : tagged;
-    const result = await provider.validate(ctx, {
-      value: primary.value,
-      credentialId: inUse ?? tagged ?? 'current',
-    });
+    const tagged = readTag(current.tags, TAGS.credentialId);
+    const probe = async () => {
+      const inUse = provider.identify ? await provider.identify(ctx, current.value) : tagged;
+      const result = await provider.validate(ctx, {
+        value: current.value,
+        credentialId: inUse ?? tagged ?? 'current',
+      });
+      return { inUse, result };
+    };
+    const answer = await withTimeout(deps.clock, probe(), PROVIDER_CHECK_TIMEOUT_MS, abort);
+    if (answer === undefined) {
+      checks.push({
+        check: 'provider',
+        ok: false,
+        detail: `${group.provider} did not answer within ${PROVIDER_CHECK_TIMEOUT_MS / 1000}s`,
+      });
+      return checks;
+    }
+    const { inUse, result } = answer;
     const which = inUse ? ` (${inUse})` : '';
     checks.push(
       result.ok
