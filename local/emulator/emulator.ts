@@ -15,6 +15,7 @@ import { Timers } from './core/timers.js';
 import { emulatorTls, writeCaCert } from './core/tls.js';
 import { createDataPlanesModule } from './dataplanes/index.js';
 import { type DeliveryOptions, EventDelivery } from './events/delivery.js';
+import { InvariantChecker, type InvariantOptions } from './invariants/index.js';
 import { isValidVaultName, Vault } from './keyvault/vault.js';
 import { createTopicsModule, type TopicDeclaration } from './topics/index.js';
 import type { EmulatorContext } from './types.js';
@@ -36,6 +37,8 @@ export interface StartEmulatorOptions {
   bodyLimitBytes?: number;
   /** Resource group in the vaults' ARM ids (event `topic`); default `rotator-local`. */
   vaultResourceGroup?: string;
+  /** Checks the rotation invariant after every request (tests; see `invariants/`). */
+  invariants?: InvariantOptions;
 }
 
 export interface RunningEmulator {
@@ -51,6 +54,8 @@ export interface RunningEmulator {
   caCertFile: string;
   clock: Clock;
   control: EmulatorControl;
+  /** The invariant checker, when `invariants` was given. */
+  invariants?: InvariantChecker;
   /** Closes every server and connection, cancels pending deliveries; resolves when ports are free. */
   stop(): Promise<void>;
 }
@@ -108,6 +113,12 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   clock.onAdvance(() => {
     for (const vault of vaults.values()) vault.checkExpiry();
   });
+  const vaultReader = () =>
+    [...vaults.values()].map((v) => ({ name: v.name, secrets: () => v.store.list() }));
+  const invariants = options.invariants
+    ? new InvariantChecker(options.invariants, vaultReader, dataPlanes, clock)
+    : undefined;
+  if (invariants) log.onCompleted(invariants.onRequest);
 
   const info = (): ControlInfo => ({ origin, armEndpoint: origin, caCertFile });
   const router = new Router()
@@ -159,6 +170,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     caCertFile,
     clock,
     control,
+    ...(invariants ? { invariants } : {}),
     stop,
   };
 }
