@@ -1,0 +1,168 @@
+/**
+ * The storage fault proxy through the real storage SDKs against Azurite: requests pass unchanged,
+ * faults strike the matching requests only (by service, path, query, header), `times` bounds them,
+ * "after" faults let Azurite process the request and lose the answer, and stop() frees held requests.
+ */
+import http from 'node:http';
+import { TableClient } from '@azure/data-tables';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningAzurite, startAzurite } from '../azurite.js';
+import { type RunningFaultProxy, startFaultProxy } from './index.js';
+
+let azurite: RunningAzurite;
+let proxy: RunningFaultProxy;
+const noRetry = { retryOptions: { maxRetries: 0 }, allowInsecureConnection: true };
+
+const table = (connectionString: string) =>
+  TableClient.fromConnectionString(connectionString, 'proxied', noRetry);
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+  proxy = await startFaultProxy(azurite);
+  await table(proxy.connectionString).createTable();
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await azurite?.stop();
+});
+
+afterEach(() => {
+  proxy.clearFaults();
+  proxy.clearRequests();
+});
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number }).statusCode;
+}
+
+describe('fault proxy', () => {
+  it('points every endpoint of the connection string at 127.0.0.1 ports of its own, same account', () => {
+    for (const service of ['blob', 'queue', 'table'] as const) {
+      expect(proxy.endpoints[service]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
+      expect(proxy.connectionString).toContain(proxy.endpoints[service]);
+    }
+    expect(proxy.connectionString).toContain('AccountName=devstoreaccount1');
+  });
+
+  it('passes requests through unchanged (SharedKey signatures still verify)', async () => {
+    await table(proxy.connectionString).createEntity({ partitionKey: 'p', rowKey: 'pass', n: 1 });
+    const read = await table(azurite.connectionString).getEntity('p', 'pass');
+    expect(read.n).toBe(1);
+    expect(proxy.requests({ service: 'table' }).map((r) => [r.method, r.status, r.forwarded])).toEqual([
+      ['POST', 204, true],
+    ]);
+  });
+
+  it('answers 503 once for the matching request, then forwards again', async () => {
+    const rule = proxy.addFault({
+      service: 'table',
+      method: 'POST',
+      fault: { kind: 'error', status: 503 },
+      times: 1,
+    });
+    const client = table(proxy.connectionString);
+    const failed = await client.createEntity({ partitionKey: 'p', rowKey: 'once' }).catch((e: unknown) => e);
+    expect(statusOf(failed)).toBe(503);
+    await client.createEntity({ partitionKey: 'p', rowKey: 'once' });
+    expect(proxy.faults()).toEqual([]);
+    expect(proxy.requests().map((r) => [r.status, r.fault, r.ruleId])).toEqual([
+      [503, 'error', rule.id],
+      [204, undefined, undefined],
+    ]);
+  });
+
+  it('throttles with 429, Retry-After and retry-after-ms, in the service error shape', async () => {
+    proxy.addFault({ service: 'queue', fault: { kind: 'throttle', retryAfterSeconds: 2, retryAfterMs: 50 } });
+    const answer = await new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>(
+      (resolve, reject) => {
+        http
+          .get(`${proxy.endpoints.queue}/anything?comp=list`, { agent: false }, (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => {
+              text += c.toString();
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+          })
+          .on('error', reject);
+      },
+    );
+    expect(answer.status).toBe(429);
+    expect(answer.headers['retry-after']).toBe('2');
+    expect(answer.headers['x-ms-retry-after-ms']).toBe('50');
+    expect(answer.headers['x-ms-error-code']).toBe('ServerBusy');
+    expect(answer.text).toContain('<Code>ServerBusy</Code>');
+  });
+
+  it('matches on query and header: only lease renewals fail', async () => {
+    const blobs = BlobServiceClient.fromConnectionString(proxy.connectionString, {
+      retryOptions: { maxTries: 1 },
+    });
+    const container = blobs.getContainerClient('proxy-locks');
+    await container.createIfNotExists();
+    const blob = container.getBlockBlobClient('group');
+    await blob.upload('', 0);
+    proxy.addFault({
+      service: 'blob',
+      query: { comp: 'lease' },
+      headers: { 'x-ms-lease-action': 'renew' },
+      fault: { kind: 'error', status: 500 },
+    });
+    const lease = blob.getBlobLeaseClient();
+    await lease.acquireLease(15);
+    const renewed = await lease.renewLease().catch((e: unknown) => e);
+    expect(statusOf(renewed)).toBe(500);
+    await lease.releaseLease();
+    expect(proxy.requests({ service: 'blob' }).filter((r) => r.fault)).toHaveLength(1);
+  });
+
+  it('reset before forwarding: the client fails and nothing is written', async () => {
+    proxy.addFault({ service: 'table', method: 'POST', fault: { kind: 'reset' }, times: 1 });
+    const failed = await table(proxy.connectionString)
+      .createEntity({ partitionKey: 'p', rowKey: 'reset-before' })
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    const read = await table(azurite.connectionString)
+      .getEntity('p', 'reset-before')
+      .catch((e: unknown) => e);
+    expect(statusOf(read)).toBe(404);
+  });
+
+  it('reset after forwarding: the client fails although Azurite wrote it (the answer was lost)', async () => {
+    proxy.addFault({ service: 'table', method: 'POST', fault: { kind: 'reset', after: true }, times: 1 });
+    const failed = await table(proxy.connectionString)
+      .createEntity({ partitionKey: 'p', rowKey: 'reset-after' })
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect((await table(azurite.connectionString).getEntity('p', 'reset-after')).rowKey).toBe('reset-after');
+    expect(proxy.requests()[0]).toMatchObject({ status: null, fault: 'reset', forwarded: true });
+  });
+
+  it('timeout holds the request without an answer, then drops the connection', async () => {
+    proxy.addFault({ service: 'queue', fault: { kind: 'timeout', ms: 150 }, times: 1 });
+    const queues = QueueServiceClient.fromConnectionString(proxy.connectionString, {
+      retryOptions: { maxTries: 1 },
+    });
+    const started = Date.now();
+    const failed = await queues
+      .getQueueClient('held')
+      .createIfNotExists()
+      .catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(proxy.requests()[0]).toMatchObject({ status: null, fault: 'timeout', forwarded: false });
+  });
+
+  it('stop() releases requests held without a time limit', async () => {
+    const other = await startFaultProxy(azurite);
+    other.addFault({ fault: { kind: 'timeout' } });
+    const pending = table(other.connectionString)
+      .createEntity({ partitionKey: 'p', rowKey: 'held' })
+      .catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await other.stop();
+    expect(await pending).toBeInstanceOf(Error);
+  });
+});
