@@ -74,7 +74,7 @@ tfoot td{padding:28px;text-align:center;color:var(--muted)}
 button.toggle{all:unset;cursor:pointer;width:20px;height:20px;display:inline-flex;align-items:center;justify-content:center;border-radius:4px;color:var(--muted)}
 button.toggle:hover{background:var(--soft);color:var(--ink)}
 button.toggle:focus-visible{outline:2px solid var(--accent)}
-button.toggle:before{content:"▸";transition:transform .12s}
+button.toggle:before{content:"▸";display:inline-block;transition:transform .12s}
 button.toggle[aria-expanded=true]:before{transform:rotate(90deg)}
 tr.detail>td{background:#f8fafc;border-top:0;padding:4px 16px 16px 40px}
 .details{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px 28px}

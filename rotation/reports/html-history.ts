@@ -3,6 +3,7 @@ import { RUN_STATUSES } from '../kinds.js';
 import type { HistoryReport, HistoryRow } from './history.js';
 import {
   badge,
+  cellTime,
   dash,
   esc,
   page,
@@ -60,7 +61,7 @@ function phasesHtml(run: HistoryRow): string {
   const items = run.phases
     .map((p) => {
       const offset = Date.parse(p.at) - start;
-      return `<li><strong>${esc(p.phase)}</strong><span class="mono" title="${esc(p.at)}">${esc(shortTime(p.at))}</span><span class="muted small">+${esc(formatDuration(Math.max(0, offset)) || '0 ms')}</span></li>`;
+      return `<li><strong>${esc(p.phase)}</strong><span class="mono" title="${esc(p.at)}">${esc(cellTime(p.at))}</span><span class="muted small">+${esc(formatDuration(Math.max(0, offset)) || '0 ms')}</span></li>`;
     })
     .join('');
   return `<ol class="timeline">${items}</ol>`;
@@ -168,6 +169,7 @@ ${report.runs.map(rowHtml).join('\n')}
     meta: [
       `Generated ${shortTime(report.generatedAt)}`,
       filters.length > 0 ? `Filter: ${filters.join(', ')}` : 'All runs',
+      'Times in UTC',
     ],
     body,
   });

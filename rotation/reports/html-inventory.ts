@@ -1,6 +1,17 @@
 /** The inventory as one self-contained HTML page: summary bar per state, sortable and filterable table. */
 
-import { badge, dash, esc, page, shortTime, summaryBar, tableHead, timeCell, toolbar } from './html-page.js';
+import {
+  badge,
+  cellTime,
+  dash,
+  esc,
+  page,
+  shortTime,
+  summaryBar,
+  tableHead,
+  timeCell,
+  toolbar,
+} from './html-page.js';
 import type { InventoryReport, InventoryRow } from './inventory.js';
 import { INVENTORY_STATES } from './states.js';
 
@@ -38,7 +49,7 @@ function lastRunCell(row: InventoryRow): string {
   const run = row.lastRun;
   if (!run) return '<td data-v=""><span class="muted">never</span></td>';
   const error = run.errorCode ? ` · <span class="error">${esc(run.errorCode)}</span>` : '';
-  return `<td class="run" data-v="${esc(run.at)}" title="run ${esc(run.id)} · phase ${esc(run.phase)} · ${esc(run.at)}">${badge(run.status)}<span class="reason"><span class="mono">${esc(run.id.slice(0, 8))}</span> · <span class="nw">${esc(shortTime(run.at))}</span>${error}</span></td>`;
+  return `<td class="run" data-v="${esc(run.at)}" title="run ${esc(run.id)} · phase ${esc(run.phase)} · ${esc(run.at)}">${badge(run.status)}<span class="reason"><span class="mono">${esc(run.id.slice(0, 8))}</span> · <span class="nw">${esc(cellTime(run.at))}</span>${error}</span></td>`;
 }
 
 function searchText(row: InventoryRow): string {
@@ -47,6 +58,7 @@ function searchText(row: InventoryRow): string {
     row.vault,
     row.state,
     row.provider,
+    row.mode,
     row.group,
     row.credentialId,
     row.currentVersion,
@@ -68,8 +80,9 @@ function rowHtml(row: InventoryRow): string {
   const version = row.currentVersion
     ? `<span class="reason mono" title="current version ${esc(row.currentVersion)}">${esc(row.currentVersion.slice(0, 12))}</span>`
     : '';
+  const modeClass = row.mode === 'not-implemented' ? 'reason error' : 'reason';
   const provider = row.provider
-    ? `${esc(row.provider)}${row.mode && row.mode !== 'automatic' ? `<span class="reason">${esc(row.mode)}</span>` : ''}`
+    ? `${esc(row.provider)}${row.mode && row.mode !== 'automatic' ? `<span class="${modeClass}">${esc(row.mode)}</span>` : ''}`
     : '<span class="muted">—</span>';
   const source =
     row.source === 'tags'
@@ -125,6 +138,7 @@ ${report.rows.map(rowHtml).join('\n')}
       `Generated ${shortTime(report.generatedAt)}`,
       report.lastSweepAt ? `Last sweep ${shortTime(report.lastSweepAt)}` : 'No sweep recorded yet',
       `${vaults.length} vault${vaults.length === 1 ? '' : 's'}`,
+      'Times in UTC',
     ],
     body,
   });

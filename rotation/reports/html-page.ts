@@ -52,10 +52,16 @@ export function shortTime(iso: string | undefined): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** `2026-03-01 14:05` for table cells (the page header says times are UTC). */
+export function cellTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toISOString().slice(0, 16).replace('T', ' ');
+}
+
 /** A date cell: short text, ISO value for sorting, full time as tooltip. */
 export function timeCell(iso: string | undefined, options: { dateOnly?: boolean } = {}): string {
   if (!iso) return '<td data-v=""><span class="muted">—</span></td>';
-  const text = options.dateOnly ? iso.slice(0, 10) : shortTime(iso);
+  const text = options.dateOnly ? iso.slice(0, 10) : cellTime(iso);
   return `<td data-v="${esc(iso)}" class="nw" title="${esc(shortTime(iso))}">${esc(text)}</td>`;
 }
 

@@ -38,6 +38,7 @@ export {
   buildInventory,
   buildInventoryRow,
   compareRows,
+  filterInventory,
   groupBusy,
   groupKey,
   groupRuns,
@@ -46,6 +47,7 @@ export {
   type InventoryReport,
   type InventoryRow,
   type InventoryRunRef,
+  parseInventoryState,
   type VaultListing,
 } from './inventory.js';
 export {

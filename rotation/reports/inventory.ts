@@ -4,6 +4,7 @@
  * derivation is tested without any port.
  */
 import type { ResolvedConfig } from '../config/index.js';
+import { RotationError } from '../errors.js';
 import { readTag, TAGS } from '../kinds.js';
 import type { RunRecord, SecretVersionProperties } from '../ports.js';
 import {
@@ -231,4 +232,18 @@ export function buildInventory(input: InventoryInput): InventoryReport {
 export function groupBusy(row: InventoryRow, runsByGroup: ReadonlyMap<string, RunRecord[]>): boolean {
   if (!row.group) return false;
   return (runsByGroup.get(groupKey(row.vault, row.group)) ?? []).some((r) => isInProgress(r));
+}
+
+/** Keeps the rows in `state`; the summary still counts every state. */
+export function filterInventory(report: InventoryReport, state: InventoryState | undefined): InventoryReport {
+  return state ? { ...report, rows: report.rows.filter((r) => r.state === state) } : report;
+}
+
+/** Parses a state name (`--state`, `?state=`); `BadRequest` listing the states when unknown. */
+export function parseInventoryState(value: string | null | undefined): InventoryState | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  if ((INVENTORY_STATES as readonly string[]).includes(value)) return value as InventoryState;
+  throw new RotationError('BadRequest', 'Unknown inventory state.', {
+    details: [{ path: 'state', message: `must be one of ${INVENTORY_STATES.join(', ')}` }],
+  });
 }
