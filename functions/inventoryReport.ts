@@ -9,9 +9,8 @@ import { getRotatorApp } from '../composition/instance.js';
 import { RotationError } from '../rotation/errors.js';
 import {
   collectInventory,
-  INVENTORY_STATES,
-  type InventoryReport,
-  type InventoryState,
+  filterInventory,
+  parseInventoryState,
   parseReportFormat,
   renderReport,
 } from '../rotation/reports/index.js';
@@ -33,24 +32,11 @@ export function rejectUnknownParams(request: HttpRequest, known: ReadonlySet<str
   }
 }
 
-function stateFilter(value: string | null): InventoryState | undefined {
-  if (value === null || value === '') return undefined;
-  if ((INVENTORY_STATES as readonly string[]).includes(value)) return value as InventoryState;
-  throw new RotationError('BadRequest', 'Unknown inventory state.', {
-    details: [{ path: 'state', message: `must be one of ${INVENTORY_STATES.join(', ')}` }],
-  });
-}
-
-/** Keeps the rows in `state`; the summary still counts every state. */
-export function filterByState(report: InventoryReport, state: InventoryState | undefined): InventoryReport {
-  return state ? { ...report, rows: report.rows.filter((r) => r.state === state) } : report;
-}
-
 export function createInventoryReportHandler(getApp: GetApp): HttpFunctionHandler {
   return withErrorHandling(async (request: HttpRequest): Promise<HttpResponseInit> => {
     rejectUnknownParams(request, KNOWN_PARAMS);
     const format = parseReportFormat(request.query.get('format'));
-    const state = stateFilter(request.query.get('state'));
+    const state = parseInventoryState(request.query.get('state'));
     const app = await getApp();
     const vault = request.query.get('vault')?.trim().toLowerCase();
     if (vault && !app.config.vaults.some((v) => v.name === vault)) {
@@ -61,7 +47,7 @@ export function createInventoryReportHandler(getApp: GetApp): HttpFunctionHandle
       app.config,
       vault ? { vaults: [vault] } : {},
     );
-    const report = filterByState(scan.report, state);
+    const report = filterInventory(scan.report, state);
     if (format === 'json') return { status: 200, headers: { 'Cache-Control': 'no-store' }, jsonBody: report };
     const rendered = renderReport(report, format);
     return { status: 200, headers: rendered.headers, body: rendered.body };
