@@ -16,6 +16,7 @@ import { rollbackSecretFunction } from './rollbackSecret.js';
 import { rotateManyFunction } from './rotateMany.js';
 import { rotateSecretFunction } from './rotateSecret.js';
 import { rotationWorker } from './rotationWorker.js';
+import { submitSecretVersionFunction } from './submitSecretVersion.js';
 
 export const functionDefinitions: FunctionDefinition[] = [
   keyVaultEvents,
@@ -29,4 +30,5 @@ export const functionDefinitions: FunctionDefinition[] = [
   rollbackSecretFunction,
   getRunFunction,
   repropagateRunFunction,
+  submitSecretVersionFunction,
 ];

@@ -49,9 +49,13 @@ export function dueThresholds(
 }
 
 /** The oldest open task of every group (a group rarely has two; the oldest carries its reminders). */
-async function openTasks(deps: EngineDeps): Promise<RunRecord[]> {
+async function openTasks(deps: EngineDeps, known?: Iterable<RunRecord>): Promise<RunRecord[]> {
   const byGroup = new Map<string, RunRecord>();
-  for await (const run of deps.journal.list({ status: 'manual-action-required' })) {
+  const runs = known ?? deps.journal.list({ status: 'manual-action-required' });
+  const sorted: RunRecord[] = [];
+  for await (const run of runs) sorted.push(run);
+  sorted.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  for (const run of sorted) {
     const key = `${run.vault}/${run.group}`;
     if (isOpenTask(run) && !byGroup.has(key)) byGroup.set(key, run);
   }
@@ -65,15 +69,19 @@ function todoOf(run: RunRecord, group: CredentialGroup): string {
   );
 }
 
-/** Sends due reminders and escalations for every open task; never throws for one task's problem. */
+/**
+ * Sends due reminders and escalations for every open task; never throws for one task's problem. `runs`:
+ * the journal's runs when the caller already read them (the sweep's scan), else they are queried.
+ */
 export async function sendManualReminders(
   deps: EngineDeps,
   reminders: readonly number[],
   now: Date = deps.clock.now(),
+  runs?: Iterable<RunRecord>,
 ): Promise<ReminderSummary> {
   const summary: ReminderSummary = { tasks: 0, reminded: 0, escalated: 0, busy: 0, problems: [] };
   const days = [...new Set(reminders)].sort((a, b) => b - a);
-  for (const open of await openTasks(deps)) {
+  for (const open of await openTasks(deps, runs)) {
     summary.tasks += 1;
     const target = `${open.vault}/${open.group}`;
     try {

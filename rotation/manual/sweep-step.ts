@@ -5,7 +5,8 @@ import { sendManualReminders } from './reminders.js';
 export const manualRemindersStep: SweepStep = {
   name: 'manual-reminders',
   async run(ctx: SweepContext): Promise<StepOutcome> {
-    const summary = await sendManualReminders(ctx.deps, ctx.config.reminders, ctx.now);
+    // The scan's runs reach back past the longest validity: every task still open is among them.
+    const summary = await sendManualReminders(ctx.deps, ctx.config.reminders, ctx.now, ctx.scan.runs);
     const notes: string[] = [];
     if (summary.reminded > 0) notes.push(`reminded owners of ${summary.reminded} manual rotation task(s)`);
     if (summary.escalated > 0) notes.push(`${summary.escalated} manual rotation task(s) overdue: escalated`);
