@@ -29,11 +29,15 @@ export interface SlotWaitOptions {
   deferSeconds: number;
 }
 
+/**
+ * A waiting worker picks up a slot within a second of it being freed, for up to 30 s (runs take seconds);
+ * only then is the request deferred. The cost is one lease attempt per slot per poll.
+ */
 export const DEFAULT_SLOT_WAIT: SlotWaitOptions = {
-  waitMs: 10_000,
+  waitMs: 30_000,
   initialPollMs: 250,
-  maxPollMs: 2_000,
-  deferSeconds: 10,
+  maxPollMs: 1_000,
+  deferSeconds: 5,
 };
 
 export function slotKey(index: number): string {
