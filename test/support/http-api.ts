@@ -59,13 +59,15 @@ export interface ApiWorldOptions {
 
 /**
  * `HTTP_WAIT_SECONDS` defaults to 200 here: the fake clock jumps whenever the event loop is idle, also
- * while real asynchronous work (WebCrypto in the JWT provider) is pending, so a short fake wait can run
- * out before the worker's run ends. Tests that want a 202 set a short wait themselves.
+ * while real asynchronous work is pending, so a short fake wait could run out before the worker's run
+ * ends. Tests that want a 202 set a short wait themselves.
  */
 export function createApiWorld(options: ApiWorldOptions = {}): ApiWorld {
   const fake = createFakeApp({
     config: { ...API_CONFIG, secrets: { ...API_CONFIG.secrets, ...options.extraSecrets } },
-    providers: { 'jwt-secret': jwtSecretProvider },
+    // The real JWT provider, except that validation skips WebCrypto (tested in providers/jwt-secret):
+    // real asynchronous work lets the fake clock jump and would make HTTP waits time out at random.
+    providers: { 'jwt-secret': { ...jwtSecretProvider, validate: async () => ({ ok: true }) } },
     ...(options.concurrency ? { settings: { concurrency: options.concurrency } } : {}),
     env: { HTTP_WAIT_SECONDS: '200', ...options.env },
   });
