@@ -5,7 +5,6 @@ import { bindProvider } from '../../rotation/engine/provider.js';
 import { FakeWorld, fakeGroup, runRequest } from '../../rotation/fakes/world.js';
 import type { CredentialGroup, ProviderContext } from '../../rotation/ports.js';
 import { describeProviderContract } from '../contract.js';
-import { createProviderRegistry } from '../registry.js';
 import {
   disableExpiredJwtVersions,
   generateSigningSecret,
@@ -42,7 +41,7 @@ describeProviderContract('jwt-secret', { mode: 'automatic', retrieve: false, rev
 }));
 
 function setup(settings: Record<string, unknown> = {}) {
-  const world = new FakeWorld({ providers: createProviderRegistry() });
+  const world = new FakeWorld({ providers: { 'jwt-secret': jwtSecretProvider } });
   const group = fakeGroup({
     id: 'jwt',
     provider: 'jwt-secret',
