@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createFakeApp } from '../test/support/fake-app.js';
 import { type ApiWorld, autoWorker, call, createApiWorld, fakeState } from '../test/support/http-api.js';
 import { encodeClientPrincipal } from './http/caller.js';
 import { createRotateSecretHandler } from './rotateSecret.js';
@@ -332,5 +333,31 @@ describe('rotateSecret: errors', () => {
     const answer = await api.rotate({ reason: 'x' });
     expect(answer.status).toBe(503);
     expect(answer.body.error.code).toBe('RotationPaused');
+  });
+});
+
+describe('rotateSecret: several vaults', () => {
+  it('400 without ?vault=, and the named vault’s secret with it', async () => {
+    const fake = createFakeApp({
+      config: {
+        vaults: [{ name: 'kv-a' }, { name: 'kv-b' }],
+        secrets: {
+          'jwt-a': { provider: 'jwt-secret', vault: 'kv-a', settings: {} },
+          'jwt-b': { provider: 'jwt-secret', vault: 'kv-b', settings: {} },
+        },
+      },
+      env: { HTTP_WAIT_SECONDS: '0' },
+    });
+    const api = createApiWorld();
+    const handler = createRotateSecretHandler(fake.getApp);
+    const rotate = (name: string, query: Record<string, string> = {}) =>
+      call(handler, api.context, `/api/secrets/${name}/rotate`, { reason: 'x' }, { params: { name }, query });
+    const missing = await rotate('jwt-a');
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.details).toEqual([{ path: 'vault', message: 'one of kv-a, kv-b' }]);
+    expect((await rotate('jwt-a', { vault: 'kv-b' })).status).toBe(404);
+    const queued = await rotate('jwt-b', { vault: 'kv-b' });
+    expect(queued.status).toBe(202);
+    expect(queued.body.vault).toBe('kv-b');
   });
 });
