@@ -5,8 +5,8 @@
  *
  * Checked with the provider before anything is written: `201` + `Location` with the run (promoted as
  * `gen-N` to every secret of the group, propagated, the open task closed) and `revokeOld`, what to do with
- * the previous key in the dashboard (the body is the run as `GET /api/runs/{id}` shows it, plus `task` and
- * `revokeOld`); `422` with the provider's reason, nothing written; `503` +
+ * the previous key in the dashboard (the body is the run as `GET /api/runs/{id}` shows it, with its `task`,
+ * plus `revokeOld`); `422` with the provider's reason, nothing written; `503` +
  * `Retry-After` when the provider cannot be asked; `409` while a run of the group is in progress; `404`
  * for a secret the rotator does not manage; `400` for a bad body or an automatic provider.
  * The value is never logged, echoed or journaled (`rotation/manual/submit.ts`).
@@ -71,10 +71,9 @@ export function createSubmitSecretVersionHandler(getApp: GetApp): HttpFunctionHa
       return {
         status: 201,
         headers: { Location: runLocation(result.run.id) },
-        // The run as every run-answering route shows it, plus the closed task and what to do with the old key.
+        // The run as every run-answering route shows it (with its task), plus what to do with the old key.
         jsonBody: {
           ...runView(result.run, name),
-          ...(result.run.task ? { task: result.run.task } : {}),
           ...(result.revokeOld ? { revokeOld: result.revokeOld } : {}),
         },
       };

@@ -5,7 +5,7 @@
  * means for the caller (e.g. that tokens signed with a revoked JWT key stop verifying).
  */
 import type { RunPhase, RunStatus } from '../../rotation/kinds.js';
-import type { RunRecord } from '../../rotation/ports.js';
+import type { ManualTask, RunRecord } from '../../rotation/ports.js';
 
 export interface RunView {
   id: string;
@@ -45,6 +45,8 @@ export interface RunView {
     reason?: string;
     consumers: string[];
   }[];
+  /** Manual providers: the human's rotation task (deadline, reminders, rejections, closed). */
+  task?: ManualTask;
   notes: string[];
   createdAt: string;
   updatedAt: string;
@@ -142,6 +144,7 @@ export function runView(run: RunRecord, secret?: string): RunView {
     ...(run.error ? { error: { ...run.error } } : {}),
     ...(run.rollbackOf ? { rollbackOf: run.rollbackOf } : {}),
     ...(run.repropagations?.length ? { repropagations: run.repropagations.map((r) => ({ ...r })) } : {}),
+    ...(run.task ? { task: structuredClone(run.task) } : {}),
     notes: runNotes(run),
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,

@@ -164,5 +164,6 @@ export async function escalateManualRun(flow: RunFlow): Promise<RunRecord> {
     d.trigger = { ...flow.request.trigger };
     d.pendingHuman = urgent.pendingHuman;
     d.alerts.push(...urgent.alerts);
+    if (d.task) d.task.urgent = true;
   });
 }

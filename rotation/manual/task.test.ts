@@ -101,6 +101,32 @@ describe('manual task: compromise', () => {
   });
 });
 
+describe('manual task: compromise reported while a task is open', () => {
+  it('makes the open task urgent; Key Vault still serves the current value', async () => {
+    const w = manualWorld();
+    await enqueueRotation(w.world.deps, runRequest(w.world, { vault: VAULT, secret: 'groq-api-key' }));
+    const [open] = await w.world.drain();
+    expect(open?.task?.urgent).toBe(false);
+    await enqueueRotation(
+      w.world.deps,
+      runRequest(w.world, {
+        vault: VAULT,
+        secret: 'groq-api-key',
+        compromised: true,
+        trigger: { kind: 'http' },
+      }),
+    );
+    await w.world.drain();
+    const run = w.world.journal.peek(open!.id)!;
+    expect(run).toMatchObject({
+      status: 'manual-action-required',
+      compromised: true,
+      task: { urgent: true },
+    });
+    expect(w.world.store.versions(VAULT, 'groq-api-key').map((v) => v.enabled)).toEqual([true]);
+  });
+});
+
 describe('gen-N', () => {
   it('reads gen-N case-insensitively and counts up from the highest', () => {
     expect(generationOf('gen-7')).toBe(7);
