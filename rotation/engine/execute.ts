@@ -134,7 +134,12 @@ async function skipped(flow: RunFlow, target: RunTarget): Promise<boolean> {
     await skip(flow, 'RotationPaused', 'skipped (paused): ROTATION_PAUSED is set', alerts);
     return true;
   }
-  const current = await deps.store.getCurrent(group.vault, target.secret.name);
+  // The group's reads serve this check and the claim (one Key Vault read per secret per attempt).
+  const currents = await flow.loadCurrents();
+  const name = target.secret.name.toLowerCase();
+  const key = [...currents.keys()].find((k) => k.toLowerCase() === name);
+  const current =
+    key === undefined ? await deps.store.getCurrent(group.vault, target.secret.name) : currents.get(key);
   const currentVersion = current?.version.toLowerCase() ?? NO_VERSION;
   if (currentVersion !== run.triggerVersion) {
     await skip(

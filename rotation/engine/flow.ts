@@ -26,7 +26,7 @@ export class RunFlow {
   credential: IssuedCredential | undefined;
   /** Values that must not appear in any message (current and new credentials). */
   readonly secretValues = new Set<string>();
-  private currents: Map<string, SecretVersion | undefined> | undefined;
+  private currents: Promise<Map<string, SecretVersion | undefined>> | undefined;
   private bound: BoundProvider | undefined;
 
   constructor(
@@ -56,16 +56,31 @@ export class RunFlow {
     return this.group.secrets[0]!;
   }
 
-  /** Current version of every secret of the group, read once per run attempt. */
+  /**
+   * Current version of every secret of the group, read once per run attempt (the reads run in parallel:
+   * they are independent, and a group's secrets all wait on them). The stale-trigger check, the claim,
+   * the issue and the promotion of this attempt all use these reads.
+   */
   async loadCurrents(): Promise<Map<string, SecretVersion | undefined>> {
-    if (this.currents) return this.currents;
+    this.currents ??= this.readCurrents();
+    return this.currents;
+  }
+
+  private async readCurrents(): Promise<Map<string, SecretVersion | undefined>> {
+    const { vault, secrets } = this.group;
+    const read = await Promise.allSettled(secrets.map((s) => this.deps.store.getCurrent(vault, s.name)));
     const currents = new Map<string, SecretVersion | undefined>();
-    for (const secret of this.group.secrets) {
-      const current = await this.deps.store.getCurrent(this.group.vault, secret.name);
-      if (current) this.secretValues.add(current.value);
-      currents.set(secret.name, current);
+    read.forEach((result, i) => {
+      if (result.status === 'fulfilled') {
+        if (result.value) this.secretValues.add(result.value.value);
+        currents.set(secrets[i]!.name, result.value);
+      }
+    });
+    const failed = read.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      this.currents = undefined;
+      throw failed.reason;
     }
-    this.currents = currents;
     return currents;
   }
 

@@ -29,32 +29,45 @@ export async function promote(flow: RunFlow): Promise<boolean> {
     ...(credential.providerAddress ? { providerAddress: credential.providerAddress } : {}),
   });
   const newVersions: Record<string, string> = {};
-  for (const secret of group.secrets) {
-    const current = await flow.deps.store.getCurrent(group.vault, secret.name);
-    if (current && rotationIdOf(current.tags) === run.id) {
-      newVersions[secret.name] = current.version;
-      continue;
-    }
-    checkTagBudget(secret.name, current?.tags);
-    const written = await withRetries(
-      () =>
-        flow.deps.store.setSecret(group.vault, secret.name, {
-          value: valueFor(credential, secret),
-          tags: mergeTags(current?.tags, rotationTags),
-          expiresOn,
-          ...(current?.contentType === undefined ? {} : { contentType: current.contentType }),
-        }),
-      {
-        attempts: flow.timing.promoteAttempts,
-        backoff: flow.timing.promoteBackoff,
-        clock: flow.deps.clock,
-        log: flow.deps.log,
-        what: `writing ${secret.name}`,
-      },
-    );
-    newVersions[secret.name] = written.version;
-    flow.deps.log.info('secret promoted', { runId: run.id, secret: secret.name, version: written.version });
-  }
+  // What this attempt read before issuing (a resumed attempt reads afresh, so versions it wrote earlier
+  // are recognised by their RotationId). Nothing else writes the group while the lease is held.
+  const currents = await flow.loadCurrents();
+  for (const secret of group.secrets) checkTagBudget(secret.name, currents.get(secret.name)?.tags);
+  // The secrets are independent: write them in parallel, then report the first failure (if any) once
+  // every write has settled, so no write is left running behind the failed run.
+  const writes = await Promise.allSettled(
+    group.secrets.map(async (secret) => {
+      const current = currents.get(secret.name);
+      if (current && rotationIdOf(current.tags) === run.id) {
+        newVersions[secret.name] = current.version;
+        return;
+      }
+      const written = await withRetries(
+        () =>
+          flow.deps.store.setSecret(group.vault, secret.name, {
+            value: valueFor(credential, secret),
+            tags: mergeTags(current?.tags, rotationTags),
+            expiresOn,
+            ...(current?.contentType === undefined ? {} : { contentType: current.contentType }),
+          }),
+        {
+          attempts: flow.timing.promoteAttempts,
+          backoff: flow.timing.promoteBackoff,
+          clock: flow.deps.clock,
+          log: flow.deps.log,
+          what: `writing ${secret.name}`,
+        },
+      );
+      newVersions[secret.name] = written.version;
+      flow.deps.log.info('secret promoted', {
+        runId: run.id,
+        secret: secret.name,
+        version: written.version,
+      });
+    }),
+  );
+  const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+  if (failed) throw failed.reason;
   await flow.writer.save((d) => {
     enterPhase(d, 'promoted', flow.now());
     d.newVersions = newVersions;
