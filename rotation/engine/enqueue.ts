@@ -44,11 +44,15 @@ export async function enqueueRotation(deps: EngineDeps, request: RunRequest): Pr
     const currentVersion = current?.version.toLowerCase() ?? NO_VERSION;
     if (currentVersion !== target.triggerVersion) {
       const message = `skipped (stale): version ${target.triggerVersion} of ${target.secret.name} is no longer current (now ${currentVersion})`;
-      const row = await createOrGet(deps.journal, finalRow(fresh, 'StaleTrigger', message, now));
+      const row = await createOrGet(deps.journal, finalRow(fresh, 'StaleTrigger', message, now), {
+        checkedAbsent: true,
+      });
       return { kind: 'run', run: row.run, created: row.created, enqueued: false };
     }
   }
-  const row = existing ? { ...existing, created: false } : await createOrGet(deps.journal, fresh);
+  const row = existing
+    ? { ...existing, created: false }
+    : await createOrGet(deps.journal, fresh, { checkedAbsent: true });
   const message: RunRequest = { ...request, triggerVersion: target.triggerVersion };
   if (row.created) {
     await deps.queue.enqueue(message);

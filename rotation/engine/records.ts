@@ -89,8 +89,11 @@ export class RunWriter {
 export async function createOrGet(
   journal: Journal,
   run: RunRecord,
+  options: { checkedAbsent?: boolean } = {},
 ): Promise<{ run: RunRecord; etag: string; created: boolean }> {
-  const existing = await journal.get(run.id);
+  // `checkedAbsent`: the caller has just read the row and found none — create at once (one storage
+  // call fewer per trigger); a row created meanwhile still surfaces as a conflict, handled below.
+  const existing = options.checkedAbsent ? undefined : await journal.get(run.id);
   if (existing) return { ...existing, created: false };
   try {
     const { etag } = await journal.create(run);
