@@ -64,6 +64,9 @@ export async function enqueueRotation(deps: EngineDeps, request: RunRequest): Pr
   // Compromise reported while a normal run of this identity is queued, running or done: the worker
   // upgrades it, or rotates again once it finished (see executeRun).
   const compromiseUpgrade = request.compromised === true && !row.run.compromised;
+  if (!compromiseUpgrade && isFreshlyQueued(row.run, request, now)) {
+    return { kind: 'run', run: row.run, created: false, enqueued: false };
+  }
   if (decision.action === 'start' || decision.action === 'retry' || compromiseUpgrade) {
     await deps.queue.enqueue(message);
     return { kind: 'run', run: row.run, created: false, enqueued: true };
@@ -75,6 +78,21 @@ export async function enqueueRotation(deps: EngineDeps, request: RunRequest): Pr
     return { kind: 'run', run: row.run, created: false, enqueued: true, delaySeconds };
   }
   return { kind: 'run', run: row.run, created: false, enqueued: false };
+}
+
+/**
+ * A duplicate trigger (Event Grid delivers at least once; the sweep) for a run queued less than this long
+ * ago adds no message: the run's own message is on the queue. 20 copies of an event used to put 21
+ * messages there. Later duplicates queue it again, in case its message was lost (a trigger whose enqueue
+ * failed after creating the row is retried by Event Grid at 10 s, 30 s, 1 min, then 5 min).
+ */
+export const DUPLICATE_WINDOW_MS = 2 * 60_000;
+
+/** True when `run` is queued and was queued within the window; HTTP callers always get a message. */
+function isFreshlyQueued(run: RunRecord, request: RunRequest, now: Date): boolean {
+  if (run.status !== 'queued' || request.trigger.kind === 'http') return false;
+  const queuedAt = Date.parse(run.updatedAt);
+  return Number.isFinite(queuedAt) && now.getTime() - queuedAt < DUPLICATE_WINDOW_MS;
 }
 
 function finalRow(run: RunRecord, code: string, message: string, now: Date): RunRecord {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isRotationError } from '../errors.js';
 import { createScenario } from '../fakes/scenario.js';
 import type { RunRecord } from '../ports.js';
-import { enqueueRotation } from './enqueue.js';
+import { DUPLICATE_WINDOW_MS, enqueueRotation } from './enqueue.js';
 import { executeRun } from './execute.js';
 import { createRunIdentity } from './identity.js';
 
@@ -24,15 +24,32 @@ describe('run identity and duplicate triggers', () => {
     const { world, group, provider, request } = createScenario();
     const version = world.store.peek(group.vault, 'openai-key')!.version;
     const first = runOf(await enqueueRotation(world.deps, request({ triggerVersion: version })));
-    const second = runOf(await enqueueRotation(world.deps, request({ triggerVersion: version })));
-    expect(second.id).toBe(first.id);
+    const again = await enqueueRotation(world.deps, request({ triggerVersion: version }));
+    expect(runOf(again).id).toBe(first.id);
+    // the run is still queued with its own message: the duplicate adds none
+    expect(again).toMatchObject({ kind: 'run', created: false, enqueued: false });
     const runs = await world.drain();
-    expect(runs.map((r) => r.status)).toEqual(['done', 'done']);
+    expect(runs.map((r) => r.status)).toEqual(['done']);
     expect(provider.calls.filter((c) => c === 'issue')).toHaveLength(1);
     expect(world.store.versions(group.vault, 'openai-key')).toHaveLength(2);
     // a late duplicate after the run finished reports it, without a new message
     const late = await enqueueRotation(world.deps, request({ triggerVersion: version }));
     expect(late).toMatchObject({ kind: 'run', enqueued: false, run: { id: first.id, status: 'done' } });
+  });
+
+  it('a duplicate of a run queued for longer than the window, or over HTTP, queues it again', async () => {
+    const { world, group, request } = createScenario();
+    const version = world.store.peek(group.vault, 'openai-key')!.version;
+    await enqueueRotation(world.deps, request({ triggerVersion: version }));
+    const http = { kind: 'http' as const, caller: 'oncall', reason: 'stuck?' };
+    expect(
+      await enqueueRotation(world.deps, request({ triggerVersion: version, trigger: http })),
+    ).toMatchObject({ enqueued: true });
+    world.clock.advance(DUPLICATE_WINDOW_MS);
+    expect(await enqueueRotation(world.deps, request({ triggerVersion: version }))).toMatchObject({
+      enqueued: true,
+    });
+    expect(world.queue.messages).toHaveLength(3);
   });
 
   it('20 concurrent triggers and workers rotate exactly once', async () => {
