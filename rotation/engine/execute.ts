@@ -18,7 +18,7 @@ import { acquireGroupLease, type LeaseKeeper } from './lease-keeper.js';
 import { checkValidity, notStarted, spacingReason, startDecision } from './policy.js';
 import { createOrGet, enterPhase, newRunRecord, RunWriter } from './records.js';
 import { executeRepropagation } from './repropagate.js';
-import { executeRollback } from './rollback.js';
+import { executeRollback } from './rollback-run.js';
 import { acquireRunSlot, concurrencyOf, deferRun, runIdOf } from './slots.js';
 import { claim, issue, validate } from './steps-issue.js';
 import { finish, promote, propagate, revoke, revokes } from './steps-promote.js';

@@ -52,13 +52,13 @@ export {
   requestRepropagation,
 } from './repropagate.js';
 export {
-  executeRollback,
   prepareRollback,
   type RollbackOutcome,
   type RollbackTarget,
   requestRollback,
   rollbackRunId,
 } from './rollback.js';
+export { executeRollback } from './rollback-run.js';
 export { inProgressRunOf, resolveManaged } from './run-lookup.js';
 export { acquireRunSlot, concurrencyOf, DEFAULT_CONCURRENCY, slotKey } from './slots.js';
 export {
