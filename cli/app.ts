@@ -21,8 +21,8 @@ export interface AppOptions {
   configFile?: string | undefined;
   /** `auto` (default), `local` (require `.local/endpoints.json`), `azure` (ignore it). */
   target?: 'auto' | 'local' | 'azure' | undefined;
-  /** Log lines (JSON) to stderr from this level; default only errors. */
-  logLevel?: 'info' | 'warn' | 'error' | undefined;
+  /** Log lines (JSON) to stderr from this level; default none (the command prints what happened). */
+  logLevel?: 'info' | 'warn' | 'error' | 'off' | undefined;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
   stderr: { write(text: string): void };
@@ -54,6 +54,12 @@ export async function readLocalSettings(file: string): Promise<Record<string, st
   return out;
 }
 
+/** As `npm start` chooses: `rotation.json` when present, else `rotation.sample.json`. */
+export function defaultConfigPath(cwd: string): string {
+  const own = path.join(cwd, 'rotation.json');
+  return existsSync(own) ? own : path.join(cwd, 'rotation.sample.json');
+}
+
 /** The environment the app is built from: flags > process environment > local.settings.json. */
 export async function cliEnvironment(options: AppOptions): Promise<Record<string, string | undefined>> {
   const defaultFile = path.join(options.cwd, 'local.settings.json');
@@ -61,6 +67,7 @@ export async function cliEnvironment(options: AppOptions): Promise<Record<string
   const fromFile = file ? await readLocalSettings(path.resolve(options.cwd, file)) : {};
   const env: Record<string, string | undefined> = { ...fromFile, ...options.env };
   if (options.configFile) env.ROTATION_CONFIG = path.resolve(options.cwd, options.configFile);
+  else if (!env.ROTATION_CONFIG?.trim()) env.ROTATION_CONFIG = defaultConfigPath(options.cwd);
   const stateDir = path.resolve(options.cwd, env.LOCAL_STATE_DIR?.trim() || '.local');
   if (options.target === 'local' && !existsSync(path.join(stateDir, 'endpoints.json'))) {
     throw new RotationError(
@@ -74,9 +81,13 @@ export async function cliEnvironment(options: AppOptions): Promise<Record<string
   return env;
 }
 
+const SILENT: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
 function cliLogger(options: AppOptions, create: (o: object) => Logger): Logger {
+  const level = options.logLevel ?? 'off';
+  if (level === 'off') return SILENT;
   return create({
-    level: options.logLevel ?? 'error',
+    level,
     base: { component: 'cli' },
     write: (line: string) => options.stderr.write(`${line}\n`),
   });

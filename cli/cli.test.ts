@@ -153,7 +153,7 @@ describe('rotator report', () => {
     expect(body.runs[0].trigger).toMatchObject({ kind: 'cli', caller: 'cli:alice', reason: 'test' });
     const table = await cli(fake, ['report', 'history']);
     expect(table.out).toMatch(/1 runs: 1 done/);
-    expect(table.out).toMatch(/done\s+openai-key\s+kv-test\s+cli cli:alice test\s+key1→key2/);
+    expect(table.out).toMatch(/done\s+openai-key\s+kv-test\s+cli cli:alice test\s+key1 → key2/);
     expect((await cli(fake, ['report', 'inventory', '--since', '2026-01-01'])).code).toBe(2);
     const bad = await cli(fake, ['report', 'history', '--status', 'exploded']);
     expect(bad.code).toBe(2);

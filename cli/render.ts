@@ -56,9 +56,11 @@ export function formatRun(run: RunRecord, style: Style): string {
     if (from || to)
       out += field('version', `${secret}: ${from?.slice(0, 12) ?? '∅'} → ${to?.slice(0, 12) ?? 'unchanged'}`);
   }
-  if (run.credentialId || run.previousCredentialId) {
+  if (run.credentialId) {
     const hint = run.keyHint ? ` (…${run.keyHint})` : '';
-    out += field('credential', `${run.previousCredentialId ?? '?'} → ${run.credentialId ?? '?'}${hint}`);
+    out += field('credential', `${run.previousCredentialId ?? '?'} → ${run.credentialId}${hint}`);
+  } else if (run.previousCredentialId) {
+    out += field('credential', `${run.previousCredentialId} (unchanged)`);
   }
   for (const c of run.consumers) {
     out += field(

@@ -28,7 +28,8 @@ export const GLOBAL_OPTIONS: OptionSpecs = {
 
 export const GLOBAL_HELP = `Global options:
   --settings FILE     local.settings.json to read (default: ./local.settings.json when present)
-  --config FILE       rotation.json to use (sets ROTATION_CONFIG)
+  --config FILE       rotation.json to use (default ROTATION_CONFIG, else ./rotation.json, else
+                      ./rotation.sample.json, as npm start chooses)
   --target T          auto (default: the local emulator when .local/endpoints.json exists, else the
                       vaults named in rotation.json), local, or azure
   --no-color          no colours (also when NO_COLOR is set or output is not a terminal)
@@ -76,7 +77,7 @@ function appOptions(io: CliIo, values: OptionValues): AppOptions {
     env: io.env,
     cwd: io.cwd,
     stderr: io.stderr,
-    logLevel: values.verbose === true ? 'info' : 'error',
+    logLevel: values.verbose === true ? 'info' : 'off',
     ...(typeof values.settings === 'string' ? { settingsFile: values.settings } : {}),
     ...(typeof values.config === 'string' ? { configFile: values.config } : {}),
     ...(typeof target === 'string' ? { target } : {}),

@@ -1,5 +1,6 @@
 /** `rotator doctor`: preflight checks (read-only), each problem with the role or setting that fixes it. */
 import net from 'node:net';
+import path from 'node:path';
 import { isRotationError } from '../../rotation/errors.js';
 import { settleLimit } from '../../rotation/reports/index.js';
 import type { Command, CommandContext } from '../command.js';
@@ -93,9 +94,10 @@ export async function runDoctor(ctx: CommandContext, options: DoctorOptions): Pr
     return findings;
   }
   const counts = `${app.config.vaults.length} vault(s), ${app.config.secrets.length} secret(s) in ${app.config.groups.length} group(s)`;
+  const config = app.settings.ROTATION_CONFIG.trim();
   findings.push({
     area: 'config',
-    target: 'rotation.json',
+    target: config.startsWith('{') ? 'ROTATION_CONFIG' : path.basename(config),
     status: 'ok',
     message: `valid: ${counts}; target ${app.mode}`,
   });

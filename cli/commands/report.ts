@@ -60,6 +60,13 @@ function format(ctx: CommandContext): Format {
   return value as Format;
 }
 
+/** Run statuses as a terminal column shows them (the long two shortened). */
+function runLabel(status: string): string {
+  if (status === 'manual-action-required') return 'manual-action';
+  if (status === 'propagated-with-errors') return 'prop-errors';
+  return status;
+}
+
 function inventoryTable(report: InventoryReport, style: Style, width: number): string {
   const columns: Column<InventoryRow>[] = [
     { header: 'STATE', text: (r) => STATE_LABELS[r.state], colour: (t, r) => paint(style, r.state, t) },
@@ -72,12 +79,14 @@ function inventoryTable(report: InventoryReport, style: Style, width: number): s
       header: 'LAST RUN',
       text: (r) =>
         r.lastRun
-          ? `${r.lastRun.status} ${r.lastRun.at.slice(0, 16).replace('T', ' ')} ${r.lastRun.id.slice(0, 8)}`
+          ? `${runLabel(r.lastRun.status)} ${r.lastRun.at.slice(5, 16).replace('T', ' ')} ${r.lastRun.id.slice(0, 8)}`
           : '-',
-      colour: (t, r) =>
-        r.lastRun && t.startsWith(r.lastRun.status)
-          ? paint(style, r.lastRun.status) + t.slice(r.lastRun.status.length)
-          : t,
+      colour: (t, r) => {
+        const label = r.lastRun ? runLabel(r.lastRun.status) : undefined;
+        return r.lastRun && label && t.startsWith(label)
+          ? paint(style, r.lastRun.status, label) + t.slice(label.length)
+          : t;
+      },
       flex: true,
       min: 10,
     },
@@ -106,7 +115,7 @@ function duration(ms: number | undefined): string {
 function historyTable(report: HistoryReport, style: Style, width: number): string {
   const columns: Column<HistoryRow>[] = [
     { header: 'STARTED', text: (r) => r.createdAt.slice(0, 16).replace('T', ' ') },
-    { header: 'STATUS', text: (r) => r.status, colour: (t, r) => (t === r.status ? paint(style, t) : t) },
+    { header: 'STATUS', text: (r) => runLabel(r.status), colour: (t, r) => paint(style, r.status, t) },
     { header: 'SECRETS', text: (r) => r.secrets.join(','), flex: true, min: 12 },
     { header: 'VAULT', text: (r) => r.vault, flex: true, min: 6 },
     {
@@ -124,13 +133,14 @@ function historyTable(report: HistoryReport, style: Style, width: number): strin
       min: 8,
     },
     {
-      header: 'CREDENTIAL',
-      text: (r) =>
-        r.credentialId.from || r.credentialId.to
-          ? `${r.credentialId.from ?? '?'}→${r.credentialId.to ?? '?'}`
-          : r.error
-            ? `${r.error.code}@${r.error.phase}`
-            : '-',
+      header: 'OUTCOME',
+      text: (r) => {
+        if (r.error) return `${r.error.code} at ${r.error.phase}`;
+        if (r.credentialId.to) return `${r.credentialId.from ?? '?'} → ${r.credentialId.to}`;
+        if (r.pendingHuman.length > 0) return 'waiting for a human';
+        return r.credentialId.from ? `${r.credentialId.from} (unchanged)` : '-';
+      },
+      colour: (t, r) => (r.error ? style.red(t) : t),
       flex: true,
       min: 8,
     },

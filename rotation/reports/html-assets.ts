@@ -53,8 +53,10 @@ td.num.soon{color:var(--overdue);font-weight:600}
 .small{font-size:12px}
 .name{font-weight:600;white-space:nowrap}
 .nw{white-space:nowrap}
-td.state{min-width:200px}
+td.state{min-width:180px}
 td.run{min-width:180px}
+td.grp{min-width:150px;max-width:220px;overflow-wrap:anywhere}
+td.cred{max-width:130px;overflow-wrap:anywhere}
 td.state .reason{max-width:230px}
 .reason{display:block;color:var(--muted);font-size:12px;margin-top:2px;max-width:360px}
 .badge{display:inline-block;padding:1px 8px;border-radius:999px;font-size:12px;font-weight:600;white-space:nowrap;color:var(--c);background:var(--cbg);border:1px solid color-mix(in srgb,var(--c) 25%,transparent)}

@@ -72,7 +72,7 @@ function searchText(row: InventoryRow): string {
     .toLowerCase();
 }
 
-function rowHtml(row: InventoryRow): string {
+function rowHtml(row: InventoryRow, showVault: boolean): string {
   const stateIndex = INVENTORY_STATES.indexOf(row.state);
   const disabled = row.enabled
     ? ''
@@ -91,10 +91,9 @@ function rowHtml(row: InventoryRow): string {
   return `<tbody class="item" data-state="${esc(row.state)}" data-vault="${esc(row.vault)}" data-search="${esc(searchText(row))}">
 <tr class="main"><td class="state" data-v="${stateIndex}">${badge(row.state, STATE_LABELS[row.state])}<span class="reason">${esc(row.stateReason)}</span></td>
 <td data-v="${esc(row.name.toLowerCase())}"><span class="name">${esc(row.name)}</span>${disabled}${source}${version}</td>
-<td class="nw">${esc(row.vault)}</td>
-<td class="nw" data-v="${esc(row.provider ?? '')}">${provider}</td>
-<td class="nw" data-v="${esc(row.group ?? '')}">${dash(row.group, 'mono')}</td>
-<td data-v="${esc(row.credentialId ?? '')}">${dash(row.credentialId, 'mono')}</td>
+${showVault ? `<td class="nw">${esc(row.vault)}</td>\n` : ''}<td class="nw" data-v="${esc(row.provider ?? '')}">${provider}</td>
+<td class="grp" data-v="${esc(row.group ?? '')}">${dash(row.group, 'mono')}</td>
+<td class="cred" data-v="${esc(row.credentialId ?? '')}">${dash(row.credentialId, 'mono')}</td>
 ${timeCell(row.created, { dateOnly: true })}
 ${timeCell(row.expires, { dateOnly: true })}
 ${daysCell(row)}
@@ -115,6 +114,9 @@ function problemsHtml(report: InventoryReport): string {
 
 export function renderInventoryHtml(report: InventoryReport): string {
   const vaults = [...new Set(report.rows.map((r) => r.vault))].sort();
+  // One vault: its name is in the header, the column would only take width.
+  const showVault = vaults.length > 1;
+  const columns = COLUMNS.filter((c) => showVault || c.label !== 'Vault');
   const summary = summaryBar(
     report.summary.total,
     'secrets',
@@ -128,16 +130,16 @@ export function renderInventoryHtml(report: InventoryReport): string {
 ${problemsHtml(report)}
 ${toolbar({ placeholder: 'Filter by name, vault, provider, group, run…  (press /)', stateLabel: 'State', states: INVENTORY_STATES, vaults, total: report.rows.length, noun: 'secrets' })}
 <div class="tablewrap"><table id="report" class="grid">
-${tableHead(COLUMNS)}
-${report.rows.map(rowHtml).join('\n')}
-<tfoot id="empty" hidden><tr><td colspan="${COLUMNS.length}">No secret matches the filter.</td></tr></tfoot>
+${tableHead(columns)}
+${report.rows.map((row) => rowHtml(row, showVault)).join('\n')}
+<tfoot id="empty" hidden><tr><td colspan="${columns.length}">No secret matches the filter.</td></tr></tfoot>
 </table></div>`;
   return page({
     title: 'Secret inventory',
     meta: [
       `Generated ${shortTime(report.generatedAt)}`,
       report.lastSweepAt ? `Last sweep ${shortTime(report.lastSweepAt)}` : 'No sweep recorded yet',
-      `${vaults.length} vault${vaults.length === 1 ? '' : 's'}`,
+      showVault ? `${vaults.length} vaults` : `Vault ${vaults[0] ?? '—'}`,
       'Times in UTC',
     ],
     body,

@@ -54,6 +54,13 @@ describe('deriveState: each state', () => {
     expect(state({ expiresOn: days(29.5) })).toBe('due');
   });
 
+  it('a version written inside the window enters it when written', () => {
+    expect(state({ expiresOn: days(5), createdOn: new Date(now.getTime() - 3_600_000) })).toBe('due');
+    expect(state({ expiresOn: days(5), createdOn: days(-2) })).toBe('overdue');
+    expect(state({ expiresOn: days(5), createdOn: days(-2), lastSweepAt: days(-3) })).toBe('due');
+    expect(state({ expiresOn: days(5), createdOn: days(-2), lastSweepAt: days(-1) })).toBe('overdue');
+  });
+
   it('a run in progress keeps a secret due, not overdue', () => {
     expect(state({ expiresOn: days(20), lastSweepAt: days(-1), lastRun: run('running', 0) })).toBe('due');
     expect(state({ expiresOn: days(20), lastSweepAt: days(-1), lastRun: run('queued', 0) })).toBe('due');

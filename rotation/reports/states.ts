@@ -26,7 +26,8 @@ export const DUE_WINDOW_DAYS = 30;
 export const DAY_MS = 86_400_000;
 /**
  * Without a sweep heartbeat, a secret counts as overdue once it has been in the window this long (a daily
- * sweep plus an hour of slack should have rotated it by then).
+ * sweep plus an hour of slack should have rotated it by then). A secret enters the window 30 days before
+ * its expiry, or when its current version was written with an expiry already inside the window.
  */
 export const OVERDUE_WITHOUT_HEARTBEAT_MS = 25 * 3_600_000;
 
@@ -126,7 +127,11 @@ export function deriveState(input: StateInput): StateDecision {
     };
   }
   if (inWindow && expiresOn && daysLeft !== undefined) {
-    const windowStart = expiresOn.getTime() - DUE_WINDOW_DAYS * DAY_MS;
+    // It entered the window 30 days before expiry, or when this version was written inside it.
+    const windowStart = Math.max(
+      expiresOn.getTime() - DUE_WINDOW_DAYS * DAY_MS,
+      input.createdOn?.getTime() ?? 0,
+    );
     const sweptSince = input.lastSweepAt
       ? input.lastSweepAt.getTime() > windowStart
       : now.getTime() - windowStart >= OVERDUE_WITHOUT_HEARTBEAT_MS;
