@@ -8,6 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { HEARTBEAT_TABLE, TableHeartbeatStore } from '../azure/heartbeat.js';
 import {
   type AzureEnvironment,
   cloudEnvironment,
@@ -125,7 +126,9 @@ export async function createRotatorApp(options: CreateRotatorAppOptions): Promis
     groups: config.groups.length,
     paused: settings.ROTATION_PAUSED,
   });
-  return { settings, config, engine, log, mode: env.mode };
+  // The daily sweep's heartbeat (table rotationsweeps): the inventory tells `overdue` from `due` by it.
+  const heartbeat = new TableHeartbeatStore(() => factory.tableClient(HEARTBEAT_TABLE));
+  return { settings, config, engine, log, mode: env.mode, heartbeat };
 }
 
 /** `loadSettings(env)` + `createRotatorApp`: what the Functions entry points use (via `getRotatorApp`). */

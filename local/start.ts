@@ -127,7 +127,8 @@ async function main(): Promise<void> {
       definitions: functionDefinitions,
       port: settings.PORT,
       functionKey,
-      settings: process.env,
+      // %SWEEP_SCHEDULE% must resolve even when only its default (0 0 2 * * *) applies.
+      settings: { ...process.env, SWEEP_SCHEDULE: settings.SWEEP_SCHEDULE },
       logger: log,
     });
     running = host;
@@ -151,7 +152,8 @@ async function main(): Promise<void> {
       functionKey,
       persistAzurite,
       definitions: functionDefinitions,
-      settings: process.env,
+      // %SWEEP_SCHEDULE% must resolve even when only its default (0 0 2 * * *) applies.
+      settings: { ...process.env, SWEEP_SCHEDULE: settings.SWEEP_SCHEDULE },
       logger: log,
       configureApp: (context) => {
         // What this run really uses, also for anything that reads the environment later (as in Azure).
