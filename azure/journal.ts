@@ -205,6 +205,12 @@ export class TableJournal implements Journal {
       return { etag: requireEtag(response.etag, run.id) };
     } catch (error) {
       const status = azureStatusOf(error);
+      // A retried write whose first attempt landed but whose answer was lost (timeout, reset) meets its
+      // own new etag: the row already holds exactly this record, so the write succeeded.
+      if (status === 412) {
+        const landed = await this.landed(client, entity);
+        if (landed) return { etag: landed };
+      }
       // 412: stale etag; 404: the row is gone. Either way someone else changed it since we read it.
       if (status === 412 || status === 404) {
         throw new RotationError('RunInProgress', `run ${run.id} was changed by another worker`, {
@@ -214,6 +220,20 @@ export class TableJournal implements Journal {
       }
       throw wrapAzureError(error, { action: `update run ${run.id}` });
     }
+  }
+
+  /** The row's etag when it holds exactly `entity`'s record (our own write landed), else undefined. */
+  private async landed(client: TableClient, entity: RunEntity): Promise<string | undefined> {
+    let stored: Record<string, unknown> & { etag: string };
+    try {
+      stored = await client.getEntity(entity.partitionKey, entity.rowKey);
+    } catch (error) {
+      if (azureStatusOf(error) === 404) return undefined;
+      throw wrapAzureError(error, { action: `read run ${entity.rowKey} back after a conflict` });
+    }
+    const parts = Array.from({ length: Number(entity.RunParts) }, (_, i) => `Run${i}`);
+    const same = stored.RunParts === entity.RunParts && parts.every((part) => stored[part] === entity[part]);
+    return same ? stored.etag : undefined;
   }
 
   /**
