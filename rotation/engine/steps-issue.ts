@@ -1,5 +1,6 @@
 /** Phases claimed → issued → validated. Nothing here writes to Key Vault. */
 import { readTag, TAGS } from '../kinds.js';
+import { joinOpenTask } from '../manual/one-task.js';
 import { newTask, taskText } from '../manual/task.js';
 import type { RunRecord } from '../ports.js';
 import { manualCompromiseTasks } from './compromise.js';
@@ -50,6 +51,7 @@ async function endManual(
   dashboardUrl: string | undefined,
 ): Promise<void> {
   const todo = dashboardUrl ? `${instructions} (${dashboardUrl})` : instructions;
+  if (await joinOpenTask(flow)) return;
   // The human's task (rotation/manual): deadline = expiry of what Key Vault serves now.
   const deadline = (await flow.loadCurrents()).get(flow.primary.name)?.expiresOn;
   const task = newTask({ now: flow.now(), deadline, urgent: flow.run.compromised, dashboardUrl });

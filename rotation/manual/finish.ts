@@ -8,8 +8,8 @@ import { enterPhase } from '../engine/records.js';
 import { describeError } from '../errors.js';
 import type { RunStatus } from '../kinds.js';
 import type { RunRecord } from '../ports.js';
+import { supersedeTask } from './lookup.js';
 import type { PromotionInput } from './promote.js';
-import { isOpenTask } from './task.js';
 
 export function finalStatus(run: Readonly<RunRecord>): RunStatus {
   if (run.pendingHuman.length > 0) return 'manual-action-required';
@@ -22,27 +22,10 @@ export function finalStatus(run: Readonly<RunRecord>): RunStatus {
 export async function closeSuperseded(flow: RunFlow, input: PromotionInput): Promise<void> {
   for (const open of input.runs.open) {
     if (open.id === flow.run.id) continue;
-    try {
-      const row = await flow.deps.journal.get(open.id);
-      if (!row || !isOpenTask(row.run)) continue;
-      const at = flow.now().toISOString();
-      const run = structuredClone(row.run);
-      run.status = 'skipped';
-      run.error = {
-        code: 'StaleTrigger',
-        message: `superseded: run ${flow.run.id} promoted ${flow.run.credentialId ?? 'a new credential'}`,
-        phase: run.phase,
-      };
-      run.pendingHuman = [];
-      run.task = { ...(run.task ?? { openedAt: run.createdAt, urgent: run.compromised, reminders: [] }) };
-      run.task.closedAt = at;
-      run.task.closedBy = { via: 'superseded', runId: flow.run.id };
-      run.finishedAt = at;
-      run.updatedAt = at;
-      await flow.deps.journal.replace(run, row.etag);
-    } catch (error) {
-      flow.deps.log.warn('could not close a superseded task', { runId: open.id, ...describeError(error) });
-    }
+    await supersedeTask(flow.deps, open.id, {
+      runId: flow.run.id,
+      why: `run ${flow.run.id} promoted ${flow.run.credentialId ?? 'a new credential'}`,
+    });
   }
 }
 

@@ -89,6 +89,52 @@ describe('a value set in Key Vault by hand', () => {
     });
   });
 
+  it('after a revert the task still stands: the written-back version’s own near-expiry joins it, no second task', async () => {
+    const w = manualWorld({ expiresInDays: 20 });
+    const task = await openTask(w);
+    const bad = setByHand(w, 'groq-api-key', w.groq.bogus());
+    w.world.clock.advance(5_000);
+    await handle(w, 'groq-api-key', bad.version);
+    const restored = w.world.store.peek(VAULT, 'groq-api-key')!;
+    const open = w.world.journal.peek(task.id)!;
+    expect(Date.parse(open.finishedAt!)).toBeGreaterThanOrEqual(restored.createdOn!.getTime());
+    const alerts = w.world.notifier.ofKind('manual-action-required').length;
+
+    await enqueueRotation(
+      w.world.deps,
+      runRequest(w.world, { vault: VAULT, secret: 'groq-api-key', triggerVersion: restored.version }),
+    );
+    const [joined] = await w.world.drain();
+    expect(joined).toMatchObject({ status: 'skipped', error: { code: 'RunInProgress' } });
+    expect(joined!.error!.message).toContain(task.id);
+    expect(joined!.task).toBeUndefined();
+    expect(w.world.notifier.ofKind('manual-action-required')).toHaveLength(alerts);
+    expect(w.world.journal.peek(task.id)!.status).toBe('manual-action-required');
+  });
+
+  it('a compromise reported for another version supersedes the open task with an urgent one', async () => {
+    const w = manualWorld({ expiresInDays: 20 });
+    const task = await openTask(w);
+    const bad = setByHand(w, 'groq-api-key', w.groq.bogus());
+    await handle(w, 'groq-api-key', bad.version);
+    await enqueueRotation(
+      w.world.deps,
+      runRequest(w.world, {
+        vault: VAULT,
+        secret: 'groq-api-key',
+        compromised: true,
+        trigger: { kind: 'http' },
+      }),
+    );
+    const [urgent] = await w.world.drain();
+    expect(urgent).toMatchObject({ status: 'manual-action-required', task: { urgent: true } });
+    expect(urgent!.id).not.toBe(task.id);
+    expect(w.world.journal.peek(task.id)).toMatchObject({
+      status: 'skipped',
+      task: { closedBy: { via: 'superseded', runId: urgent!.id } },
+    });
+  });
+
   it('provider unreachable: nothing written, thrown as transient so Event Grid delivers it again', async () => {
     const w = manualWorld();
     const handSet = setByHand(w, 'groq-api-key', w.groq.mint());

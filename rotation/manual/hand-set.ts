@@ -24,8 +24,8 @@ import { isRotatorVersion } from '../engine/tags.js';
 import { describeError, RotationError } from '../errors.js';
 import type { CredentialGroup, ManagedSecret, RunRecord, SecretVersion } from '../ports.js';
 
-import { groupValues, type HumanCredential, nextGeneration } from './credential.js';
-import { createdAt, lastGoodOf, restoreTarget, versionsOf } from './history.js';
+import { groupValues, type HumanCredential } from './credential.js';
+import { createdAt, lastGoodOf, nextGenerationOf, restoreTarget, versionsOf } from './history.js';
 import { groupRuns, managedSecret } from './lookup.js';
 import { promoteHandOver } from './promote.js';
 import { PAIR_WINDOW_MS, revert } from './revert.js';
@@ -112,7 +112,7 @@ async function underLease(
     if (secret.name !== named.name)
       currents.set(secret.name, await deps.store.getCurrent(vault, secret.name));
   }
-  const credentialId = nextGeneration([lastGood?.tags, ...[...currents.values()].map((c) => c?.tags)]);
+  const credentialId = await nextGenerationOf(deps, group);
   const partners = group.secrets.filter((s) => s.part !== undefined && s.part !== named.part);
   const attempts: HumanCredential[] = [];
   const given = new Map([[named.name.toLowerCase(), handSet.value]]);

@@ -1,7 +1,9 @@
 /** A secret's version history as the hand-set flow reads it: order, what was valid last, what to restore. */
 import type { EngineDeps } from '../engine/deps.js';
 import { isRotatorVersion } from '../engine/tags.js';
+import { readTag, TAGS } from '../kinds.js';
 import type { CredentialGroup, ManagedSecret, SecretVersion, SecretVersionProperties } from '../ports.js';
+import { generationOf, nextGeneration } from './credential.js';
 
 export type Listed = SecretVersionProperties & { version: string };
 
@@ -9,10 +11,38 @@ export function createdAt(v: { createdOn?: Date | undefined }): number {
   return v.createdOn?.getTime() ?? 0;
 }
 
-export async function versionsOf(deps: EngineDeps, vault: string, name: string): Promise<Listed[]> {
+function generation(v: Listed): number {
+  return generationOf(readTag(v.tags, TAGS.credentialId)) ?? 0;
+}
+
+/**
+ * Versions oldest first. Key Vault dates versions to the second and lists them in no promised order, so
+ * versions of the same second are ordered by `gen-N` (a later hand-over has a higher one; a value written
+ * back copies an older one).
+ */
+export async function versionsOf(
+  deps: Pick<EngineDeps, 'store'>,
+  vault: string,
+  name: string,
+): Promise<Listed[]> {
   const list: Listed[] = [];
   for await (const v of deps.store.listVersions(vault, name)) list.push(v);
-  return list.sort((a, b) => createdAt(a) - createdAt(b));
+  return list.sort((a, b) => createdAt(a) - createdAt(b) || generation(a) - generation(b));
+}
+
+/**
+ * The next `CredentialId` of the group: one more than the highest `gen-N` any version of its secrets ever
+ * carried (a rollback or a written-back value makes an older generation current again; N never repeats).
+ */
+export async function nextGenerationOf(
+  deps: Pick<EngineDeps, 'store'>,
+  group: Pick<CredentialGroup, 'vault' | 'secrets'>,
+): Promise<string> {
+  const tags: Record<string, string>[] = [];
+  for (const secret of group.secrets) {
+    for (const v of await versionsOf(deps, group.vault, secret.name)) tags.push(v.tags);
+  }
+  return nextGeneration(tags);
 }
 
 /**

@@ -1,7 +1,15 @@
 /** Lookups the manual flow shares: the managed secret and its group, open tasks, runs in progress. */
-import { RotationError } from '../errors.js';
-import type { CredentialGroup, Journal, ManagedSecret, RunRecord, SecretCatalog } from '../ports.js';
-import { isOpenTask } from './task.js';
+import { describeError, RotationError } from '../errors.js';
+import type {
+  Clock,
+  CredentialGroup,
+  Journal,
+  Logger,
+  ManagedSecret,
+  RunRecord,
+  SecretCatalog,
+} from '../ports.js';
+import { isOpenTask, taskOf } from './task.js';
 
 /** The managed secret and its group; `UnmanagedSecret` (404) when the rotator does not manage it. */
 export async function managedSecret(
@@ -52,4 +60,42 @@ export function runInProgressError(run: Pick<RunRecord, 'id' | 'group' | 'status
     `run ${run.id} of group ${run.group} is ${run.status}; try again when it has finished (/api/runs/${run.id})`,
     { details: [{ path: 'runId', message: run.id }] },
   );
+}
+
+/** Open tasks of the group other than `runId`, oldest first. */
+export async function otherOpenTasks(
+  journal: Journal,
+  group: Pick<CredentialGroup, 'vault' | 'id'>,
+  runId: string,
+): Promise<RunRecord[]> {
+  return (await groupRuns(journal, group)).open.filter((run) => run.id !== runId);
+}
+
+/**
+ * Closes an open task that another run made moot (`skipped`, `StaleTrigger`, `task.closedBy.via =
+ * 'superseded'`): its reminders stop. Best effort: returns false (logged) when it could not be written.
+ * Call under the group's lease.
+ */
+export async function supersedeTask(
+  deps: { journal: Journal; clock: Clock; log: Logger },
+  runId: string,
+  by: { runId: string; why: string },
+): Promise<boolean> {
+  try {
+    const row = await deps.journal.get(runId);
+    if (!row || !isOpenTask(row.run)) return false;
+    const at = deps.clock.now().toISOString();
+    const run = structuredClone(row.run);
+    run.status = 'skipped';
+    run.error = { code: 'StaleTrigger', message: `superseded: ${by.why}`, phase: run.phase };
+    run.pendingHuman = [];
+    run.task = { ...taskOf(run), closedAt: at, closedBy: { via: 'superseded', runId: by.runId } };
+    run.finishedAt = at;
+    run.updatedAt = at;
+    await deps.journal.replace(run, row.etag);
+    return true;
+  } catch (error) {
+    deps.log.warn('could not close a superseded task', { runId, ...describeError(error) });
+    return false;
+  }
 }

@@ -121,6 +121,9 @@ async function recordRejection(
       task.rejections = [...(task.rejections ?? []), rejection];
       d.task = task;
       d.alerts.push(...alerts);
+      // The version written back holds the value this task is about, so the task stands for it too:
+      // reports and the sweep take a run's outcome as current only if it ended after the version's creation.
+      d.finishedAt = rejection.at;
     });
   } catch (error) {
     deps.log.warn('could not record the rejected value on the task', { runId, ...describeError(error) });

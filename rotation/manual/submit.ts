@@ -18,7 +18,8 @@ import { bindProvider, requireProvider } from '../engine/provider.js';
 import { checkTagBudget } from '../engine/tags.js';
 import { describeError, isRotationError, RotationError } from '../errors.js';
 import type { CredentialProvider, IssuedCredential, ProviderContext, SecretVersion } from '../ports.js';
-import { groupValues, nextGeneration } from './credential.js';
+import { groupValues } from './credential.js';
+import { nextGenerationOf } from './history.js';
 import { groupRuns, managedSecret, runInProgressError } from './lookup.js';
 import { type PromotionResult, promoteHandOver } from './promote.js';
 
@@ -130,7 +131,7 @@ export async function submitSecretVersion(
       named,
       given,
       (secret) => currents.get(secret.name)?.value,
-      nextGeneration([...currents.values()].map((c) => c?.tags)),
+      await nextGenerationOf(deps, group),
     );
     if (group.secrets.every((s) => currents.get(s.name)?.value === human.values.get(s.name))) {
       throw new RotationError(

@@ -138,6 +138,26 @@ describe('gen-N', () => {
     expect(nextGeneration([])).toBe('gen-1');
   });
 
+  it('never repeats: counts on from the highest generation any version carried (rollbacks, written-back values)', async () => {
+    const w = manualWorld();
+    const first = await submitSecretVersion(w.world.deps, {
+      vault: VAULT,
+      secret: 'groq-api-key',
+      value: w.groq.mint(),
+    });
+    expect(first.run.credentialId).toBe('gen-4');
+    w.world.store.seed(VAULT, 'groq-api-key', {
+      value: w.groqKey,
+      tags: { RotatedBy: 'key-vault-rotator', CredentialId: 'gen-3' },
+    });
+    const next = await submitSecretVersion(w.world.deps, {
+      vault: VAULT,
+      secret: 'groq-api-key',
+      value: w.groq.mint(),
+    });
+    expect(next.run.credentialId).toBe('gen-5');
+  });
+
   it('a second hand-over counts on from the first', async () => {
     const w = manualWorld();
     for (const expected of ['gen-4', 'gen-5']) {
