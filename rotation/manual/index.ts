@@ -4,8 +4,11 @@
  * by hand (validated, promoted or reverted), and the sweep's reminders and escalation.
  */
 export { generationOf, groupValues, type HumanCredential, nextGeneration } from './credential.js';
+export { checkVersionSetByHand } from './events.js';
 export { type HandSetInput, type HandSetOutcome, handleHandSetVersion, PAIR_WINDOW_MS } from './hand-set.js';
-export { groupRuns, managedSecret, runInProgressError } from './lookup.js';
+export { nextGenerationOf } from './history.js';
+export { groupRuns, managedSecret, otherOpenTasks, runInProgressError, supersedeTask } from './lookup.js';
+export { joinOpenTask } from './one-task.js';
 export { type HandOver, type PromotionResult, promoteHandOver } from './promote.js';
 export { dueThresholds, type ReminderSummary, sendManualReminders } from './reminders.js';
 export {
@@ -14,6 +17,7 @@ export {
   type SubmissionInput,
   submitSecretVersion,
 } from './submit.js';
+export { manualRemindersStep } from './sweep-step.js';
 export {
   describeDeadline,
   handOverText,
