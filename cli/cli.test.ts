@@ -184,6 +184,10 @@ describe('rotator rotate', () => {
     expect(failed.code).toBe(1);
     expect(failed.out).toMatch(/— failed/);
     expect(failed.out).toContain('PermissionDenied');
+    fake.world.clock.advance(60_000);
+    const again = await cli(fake, ['rotate', 'openai-key', '--reason', 'test']);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('was not retried: a failed run is retried 60 min after it failed');
     expect((await cli(fake, ['rotate', 'openai-key'])).code).toBe(2);
     expect((await cli(fake, ['rotate', 'openai-key', '--all', '--reason', 'x'])).code).toBe(2);
     expect((await cli(fake, ['rotate', '--reason', 'x'])).code).toBe(2);
