@@ -131,6 +131,14 @@ export interface CredentialProvider<S = unknown> {
   readonly kind: ProviderKind;
   readonly mode: 'automatic' | 'manual';
   readonly settingsSchema: ZodType<S>;
+  /**
+   * Optional: starts, in the background, the calls `issue` (and `validate`) will need that do not depend
+   * on the current value — listing an ARM key pair, reading an account's endpoint — so they overlap the
+   * engine's Key Vault reads instead of following them. The engine calls it at most once per run attempt,
+   * under the group's lease, before it reads the group; `issue` with the same `ctx` uses what it started.
+   * Must not throw and must change nothing: a failure surfaces when `issue` awaits the call.
+   */
+  prepare?(ctx: ProviderContext<S>): void;
   /** Mints a new credential without breaking `current` (the inactive key of a pair, a fresh secret). */
   issue(ctx: ProviderContext<S>, current: CurrentCredential | undefined): Promise<IssueResult>;
   /** Checks the credential against the real service, the way a client would. */

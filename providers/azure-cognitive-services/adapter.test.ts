@@ -236,6 +236,30 @@ describe('azure-cognitive-services: key alternation', () => {
     expect(await provider.identify?.(ctx, newKey())).toBeUndefined();
   });
 
+  it('prepare lists the keys and reads the account while the engine reads Key Vault; issue uses them', async () => {
+    const { account, provider, ctx, store } = setup();
+    const v = store.seed(VAULT, 'app-key', { value: account.keys.key1, tags: { CredentialId: 'key1' } });
+    provider.prepare!(ctx);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(account.calls).toEqual(['listKeys', 'get']);
+    const result = await provider.issue(ctx, current(v));
+    expect(result).toMatchObject({ kind: 'issued', credential: { credentialId: 'key2' } });
+    // one listing per attempt: issue took the prepared one
+    expect(account.calls).toEqual(['listKeys', 'get', 'regenerateKey', 'regenerate:Key2']);
+    // a later issue with the same context lists again (the prepared listing is used once)
+    await provider.issue(ctx, current(store.seed(VAULT, 'app-key', { value: account.keys.key2 })));
+    expect(account.calls.filter((c) => c === 'listKeys')).toHaveLength(2);
+  });
+
+  it('prepare reports nothing itself: a failed listing surfaces in issue', async () => {
+    const { account, provider, ctx, store } = setup({ endpoint: 'https://oai.invalid/', kind: 'OpenAI' });
+    account.failWith.listKeys = restError(403);
+    provider.prepare!(ctx);
+    const v = store.seed(VAULT, 'app-key', { value: account.keys.key1, tags: { CredentialId: 'key1' } });
+    await expect(provider.issue(ctx, current(v))).rejects.toMatchObject({ code: 'PermissionDenied' });
+    expect(account.calls).toEqual(['listKeys']);
+  });
+
   it('declares itself automatic, revoking the previous key only on compromise', () => {
     const { provider } = setup();
     expect(provider.kind).toBe('azure-cognitive-services');

@@ -128,5 +128,11 @@ export function createCognitiveServicesProvider(
     },
     keyOf: (value) => value.trim(),
     validate,
+    prepareValidation(ctx, resource) {
+      // The first validation in a process needs the account's endpoint and kind: read them meanwhile.
+      if (ctx.settings.endpoint === undefined || ctx.settings.kind === undefined) {
+        accountInfo(resource).catch(() => {}); // cached; a failure is retried and reported by `validate`
+      }
+    },
   });
 }

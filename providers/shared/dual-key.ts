@@ -21,7 +21,7 @@ import type {
   ValidationResult,
 } from '../../rotation/ports.js';
 import { callArm } from './arm-errors.js';
-import { type ArmResourceId, parseArmResourceId } from './arm-id.js';
+import { type ArmResourceId, armIdProblem, parseArmResourceId } from './arm-id.js';
 
 /** One key of the pair: the raw key and what a secret stores for it (the key or a connection string). */
 export interface KeySlot {
@@ -47,6 +47,8 @@ export interface DualKeySpec<S, N extends string> {
   /** The raw key inside a stored value (a connection string's `accesskey`; the value itself otherwise). */
   keyOf(value: string): string;
   validate(ctx: ProviderContext<S>, credential: IssuedCredential): Promise<ValidationResult>;
+  /** Optional: starts what `validate` will need (e.g. the account's endpoint), see `prepare`. */
+  prepareValidation?(ctx: ProviderContext<S>, resource: ArmResourceId): void;
 }
 
 /** Constant-time equality of two strings of any length. */
@@ -75,6 +77,9 @@ export function createDualKeyProvider<S, N extends string>(spec: DualKeySpec<S, 
 
   const listKeys = (ctx: ProviderContext<S>, resource: ArmResourceId) =>
     arm(resource, 'listKeys', () => spec.listKeys(ctx, resource));
+
+  /** Key listings started by `prepare`, taken (once) by the `issue` of the same run attempt. */
+  const prepared = new WeakMap<ProviderContext<S>, Promise<Record<N, KeySlot>>>();
 
   const match = (keys: Record<N, KeySlot>, value: string): N | undefined => {
     const key = spec.keyOf(value);
@@ -142,8 +147,21 @@ export function createDualKeyProvider<S, N extends string>(spec: DualKeySpec<S, 
     // the next rotation regenerates it. Only a compromise kills it at once.
     revokePolicy: 'on-compromise',
 
+    prepare(ctx) {
+      // A bad resource id is reported by `issue`; nothing to start then.
+      const id = spec.resourceId(ctx.settings);
+      if (armIdProblem(id, spec.resourceType) !== undefined) return;
+      const parsed = parseArmResourceId(id, spec.resourceType);
+      const listing = listKeys(ctx, parsed);
+      listing.catch(() => {}); // awaited (and reported) by `issue`
+      prepared.set(ctx, listing);
+      spec.prepareValidation?.(ctx, parsed);
+    },
+
     async issue(ctx, current): Promise<IssueResult> {
       const resource = resourceOf(ctx);
+      const listing = prepared.get(ctx);
+      prepared.delete(ctx);
       if (current === undefined) {
         throw new RotationError(
           ERROR_CODES.badRequest,
@@ -151,7 +169,8 @@ export function createDualKeyProvider<S, N extends string>(spec: DualKeySpec<S, 
             `store that key first (with CredentialId ${expected}), then rotate`,
         );
       }
-      const keys = await listKeys(ctx, resource);
+      // Listed while the engine read Key Vault (`prepare`), under the same lease: nobody else regenerates.
+      const keys = await (listing ?? listKeys(ctx, resource));
       const keep = keyInUse(ctx, resource, keys, current);
       const target = other(keep);
       ctx.log.info(`regenerating ${target} of ${resource.id}; consumers keep ${keep} meanwhile`, {

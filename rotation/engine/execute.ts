@@ -134,8 +134,13 @@ async function skipped(flow: RunFlow, target: RunTarget): Promise<boolean> {
     await skip(flow, 'RotationPaused', 'skipped (paused): ROTATION_PAUSED is set', alerts);
     return true;
   }
-  // The group's reads serve this check and the claim (one Key Vault read per secret per attempt).
-  const currents = await flow.loadCurrents();
+  // The group's reads serve this check and the claim (one Key Vault read per secret per attempt); the
+  // spacing check's journal query and the provider's own preparation run alongside them.
+  flow.prepareIssue();
+  const [currents, others] = await Promise.all([
+    flow.loadCurrents(),
+    run.compromised ? Promise.resolve([]) : otherRuns(deps, group, run.id),
+  ]);
   const name = target.secret.name.toLowerCase();
   const key = [...currents.keys()].find((k) => k.toLowerCase() === name);
   const current =
@@ -150,10 +155,6 @@ async function skipped(flow: RunFlow, target: RunTarget): Promise<boolean> {
     return true;
   }
   if (!run.compromised) {
-    const others: RunRecord[] = [];
-    for await (const other of deps.journal.list({ vault: group.vault, group: group.id })) {
-      if (other.id !== run.id) others.push(other);
-    }
     const reason = spacingReason(others, group, flow.now());
     if (reason) {
       await skip(flow, 'SpacingNotElapsed', `skipped (spacing): ${reason}`);
@@ -163,6 +164,15 @@ async function skipped(flow: RunFlow, target: RunTarget): Promise<boolean> {
   checkValidity(group);
   flow.provider();
   return false;
+}
+
+/** The group's other runs (for the spacing rule). */
+async function otherRuns(deps: EngineDeps, group: { vault: string; id: string }, runId: string) {
+  const others: RunRecord[] = [];
+  for await (const other of deps.journal.list({ vault: group.vault, group: group.id })) {
+    if (other.id !== runId) others.push(other);
+  }
+  return others;
 }
 
 async function skip(
@@ -198,7 +208,7 @@ async function drive(flow: RunFlow): Promise<void> {
         await promote(flow);
         break;
       case 'promoted':
-        await propagate(flow);
+        await propagate(flow, { last: !revokes(flow) });
         break;
       case 'propagated':
         if (revokes(flow)) await revoke(flow);

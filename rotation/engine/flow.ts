@@ -51,6 +51,17 @@ export class RunFlow {
     return this.bound;
   }
 
+  /**
+   * Lets the provider start what `issue` needs while the group is read (`CredentialProvider.prepare`).
+   * Settings errors are left for `provider()` to report at the step that needs it.
+   */
+  prepareIssue(): void {
+    const provider = this.deps.providers[this.group.provider];
+    if (!provider?.prepare || !provider.settingsSchema.safeParse(this.group.settings).success) return;
+    const { ctx } = this.provider();
+    provider.prepare(ctx);
+  }
+
   /** The first secret of the group is the one whose current credential the provider is shown. */
   get primary(): CredentialGroup['secrets'][number] {
     return this.group.secrets[0]!;

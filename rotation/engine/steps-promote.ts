@@ -77,8 +77,11 @@ export async function promote(flow: RunFlow): Promise<boolean> {
   return true;
 }
 
-/** Restarts / notifies consumers. Consumer failures do not fail the run; they alert. */
-export async function propagate(flow: RunFlow): Promise<void> {
+/**
+ * Restarts / notifies consumers. Consumer failures do not fail the run; they alert. `last`: no step
+ * follows (nothing to revoke), so the same journal write also ends the run (`done` and its status).
+ */
+export async function propagate(flow: RunFlow, options: { last?: boolean } = {}): Promise<void> {
   flow.attempting = 'propagated';
   const outcomes = await flow.deps.propagator.propagate(flow.writer.snapshot(), flow.group);
   const failed = outcomes.filter((o) => o.status === 'failed');
@@ -93,10 +96,18 @@ export async function propagate(flow: RunFlow): Promise<void> {
             .map((o) => `${o.name} (${o.detail ?? 'failed'})`)
             .join(', ')} failed. Repropagate with POST /api/runs/${flow.run.id}/propagate.`,
         );
+  // `last` (a rotation with nothing to revoke): the run ends with this write, one journal write fewer.
+  // Compromised runs always revoke, so `finish` and its alert are still theirs.
+  const last = options.last === true && !flow.run.compromised;
   await flow.writer.save((d) => {
     enterPhase(d, 'propagated', flow.now());
     d.consumers = outcomes;
     d.alerts.push(...alerts);
+    if (last) {
+      enterPhase(d, 'done', flow.now());
+      d.status = finalStatus(d);
+      d.finishedAt = flow.now().toISOString();
+    }
   });
 }
 

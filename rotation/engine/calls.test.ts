@@ -1,0 +1,105 @@
+/**
+ * What one rotation costs in calls and round trips (issue 11, `npm run bench` measures it against the
+ * emulator): each secret of the group is read once and written once per attempt, the reads and the
+ * writes of a group run in parallel, the provider's preparation overlaps the reads, and a run journals
+ * each phase once, ending with the propagation write when nothing is left to revoke.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { createScenario } from '../fakes/scenario.js';
+import type { ProviderContext } from '../ports.js';
+import { enqueueRotation } from './enqueue.js';
+
+/** Counts calls of `method` on `target` and the most that were in flight at once. */
+function track<T extends object, K extends keyof T>(target: T, method: K, delayMs = 0) {
+  const original = target[method] as unknown as (...args: unknown[]) => Promise<unknown>;
+  const stats = { calls: 0, inFlight: 0, peak: 0 };
+  vi.spyOn(target, method).mockImplementation((async (...args: unknown[]) => {
+    stats.calls += 1;
+    stats.inFlight += 1;
+    stats.peak = Math.max(stats.peak, stats.inFlight);
+    try {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return await original.apply(target, args);
+    } finally {
+      stats.inFlight -= 1;
+    }
+  }) as never);
+  return stats;
+}
+
+describe('calls per rotation', () => {
+  it('reads and writes each secret of the group once, in parallel, and journals each phase once', async () => {
+    const { world, group, request } = createScenario();
+    await enqueueRotation(world.deps, request());
+    const reads = track(world.store, 'getCurrent', 5);
+    const writes = track(world.store, 'setSecret', 5);
+    const journal = track(world.journal, 'replace');
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'done' });
+    expect(reads).toMatchObject({ calls: group.secrets.length, peak: group.secrets.length });
+    expect(writes).toMatchObject({ calls: group.secrets.length, peak: group.secrets.length });
+    // claimed, issued, validated, promoted, propagated + done
+    expect(journal.calls).toBe(5);
+    expect(run!.phases.map((p) => p.phase)).toEqual([
+      'queued',
+      'claimed',
+      'issued',
+      'validated',
+      'promoted',
+      'propagated',
+      'done',
+    ]);
+  });
+
+  it('a compromised run still journals propagated, revoked and done apart', async () => {
+    const { world, request } = createScenario();
+    await enqueueRotation(world.deps, request({ compromised: true }));
+    const journal = track(world.journal, 'replace');
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'revoked', compromised: true });
+    expect(run!.phases.map((p) => p.phase).slice(-3)).toEqual(['propagated', 'revoked', 'done']);
+    // one write per phase: claimed, issued, validated, promoted, propagated, revoked, done
+    expect(journal.calls).toBe(7);
+  });
+
+  it("starts the provider's preparation before the reads finish, with the context issue gets", async () => {
+    const { world, group, provider, request } = createScenario();
+    const order: string[] = [];
+    const contexts: ProviderContext<unknown>[] = [];
+    const issue = provider.issue.bind(provider);
+    world.providers[group.provider] = {
+      ...provider,
+      prepare(ctx) {
+        order.push('prepare');
+        contexts.push(ctx);
+      },
+      issue(ctx, current) {
+        order.push('issue');
+        contexts.push(ctx);
+        return issue(ctx as never, current);
+      },
+    };
+    const getCurrent = world.store.getCurrent.bind(world.store);
+    vi.spyOn(world.store, 'getCurrent').mockImplementation(async (vault, name) => {
+      order.push('read');
+      return getCurrent(vault, name);
+    });
+    await enqueueRotation(world.deps, request());
+    order.length = 0;
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'done' });
+    expect(order).toEqual(['prepare', 'read', 'read', 'issue']);
+    expect(contexts[0]).toBe(contexts[1]);
+  });
+
+  it('does not prepare a run that is skipped before reading (kill switch)', async () => {
+    const { world, group, provider, request } = createScenario();
+    const prepare = vi.fn();
+    world.providers[group.provider] = { ...provider, prepare };
+    await enqueueRotation(world.deps, request());
+    world.settings.paused = true;
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'skipped' });
+    expect(prepare).not.toHaveBeenCalled();
+  });
+});
