@@ -1,5 +1,5 @@
 /** Building run records and writing them to the journal with optimistic concurrency. */
-import { RotationError } from '../errors.js';
+import { isRotationError, RotationError } from '../errors.js';
 import type { RunPhase } from '../kinds.js';
 import type { Clock, CredentialGroup, Journal, RunRecord, RunRequest } from '../ports.js';
 
@@ -44,10 +44,16 @@ export function enterPhase(draft: RunRecord, phase: RunPhase, at: Date): void {
 /**
  * Holds the last journaled state of one run and its etag. `save` applies a change to a copy, writes it,
  * and only then adopts it: when a write fails, `run` still shows what the journal holds.
+ *
+ * A write that failed without an answer (timeout, reset) may still have landed; the next write then meets
+ * a conflict with our own record. Before reporting such a conflict, `save` reads the row back: when it
+ * holds exactly the write whose outcome was unknown, that write is adopted and the change applied on top.
  */
 export class RunWriter {
   private current: RunRecord;
   private etag: string;
+  /** The last draft whose write failed with an unknown outcome (not a conflict). */
+  private unconfirmed: RunRecord | undefined;
 
   constructor(
     private readonly journal: Journal,
@@ -75,10 +81,33 @@ export class RunWriter {
     const draft = structuredClone(this.current);
     change(draft);
     draft.updatedAt = this.clock.now().toISOString();
-    const { etag } = await this.journal.replace(draft, this.etag);
+    let written: { etag: string };
+    try {
+      written = await this.journal.replace(draft, this.etag);
+    } catch (error) {
+      if (!isRotationError(error, 'RunInProgress')) {
+        this.unconfirmed = draft;
+        throw error;
+      }
+      if (!(await this.adoptUnconfirmed())) throw error;
+      return this.save(change);
+    }
     this.current = draft;
-    this.etag = etag;
+    this.etag = written.etag;
+    this.unconfirmed = undefined;
     return structuredClone(draft);
+  }
+
+  /** True when the journal holds the unconfirmed write (now adopted as the current state). */
+  private async adoptUnconfirmed(): Promise<boolean> {
+    const pending = this.unconfirmed;
+    this.unconfirmed = undefined;
+    if (!pending) return false;
+    const row = await this.journal.get(pending.id);
+    if (!row || JSON.stringify(row.run) !== JSON.stringify(pending)) return false;
+    this.current = row.run;
+    this.etag = row.etag;
+    return true;
   }
 }
 
