@@ -92,21 +92,14 @@ async function single(ctx: CommandContext, name: string): Promise<ExitCode> {
     return EXIT.failed;
   }
   ctx.io.stdout.write(formatRun(run, ctx.style));
-  const note = unchangedNote(run, req.requestedAt, app.settings.RETRY_FAILED_AFTER_MINUTES);
+  const note = unchangedNote(run, req.requestedAt);
   if (note) ctx.io.stderr.write(`${ctx.style.yellow('note:')} ${note}\n`);
   return FAILED_STATUSES.has(run.status) ? EXIT.failed : EXIT.ok;
 }
 
 /** Says why nothing happened when the run of the current version had already ended before this request. */
-export function unchangedNote(
-  run: RunRecord,
-  requestedAt: string,
-  retryAfterMinutes: number,
-): string | undefined {
+export function unchangedNote(run: RunRecord, requestedAt: string): string | undefined {
   if (!run.finishedAt || run.finishedAt >= requestedAt) return undefined;
-  if (run.status === 'failed') {
-    return `run ${run.id} was not retried: a failed run is retried ${retryAfterMinutes} min after it failed (RETRY_FAILED_AFTER_MINUTES); try again later`;
-  }
   if (run.status === 'manual-action-required') {
     return `run ${run.id} already waits for a human to submit the new credential (see "to do")`;
   }

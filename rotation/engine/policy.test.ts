@@ -53,6 +53,8 @@ describe('startDecision', () => {
     expect(startDecision(failed, at(T0 + HOUR), new Date(T0 + HOUR), DEFAULT_SETTINGS).action).toBe('retry');
     const http = { trigger: { kind: 'http' as const }, requestedAt: iso(T0 + 1) };
     expect(startDecision(failed, http, new Date(T0 + 1), DEFAULT_SETTINGS).action).toBe('retry');
+    const cli = { trigger: { kind: 'cli' as const }, requestedAt: iso(T0 + 1) };
+    expect(startDecision(failed, cli, new Date(T0 + 1), DEFAULT_SETTINGS).action).toBe('retry');
     expect(startDecision(failed, at(T0 - 1), new Date(T0 + 2 * HOUR), DEFAULT_SETTINGS).action).toBe(
       'report',
     );

@@ -70,7 +70,9 @@ export function startDecision(
   }
   if (run.status === 'failed') {
     if (!newTrigger) return { action: 'report', reason: 'duplicate of the trigger that failed' };
-    if (request.trigger.kind === 'http') return { action: 'retry' };
+    // An operator asking now (HTTP or the CLI) does not wait out RETRY_FAILED_AFTER_MINUTES; events and
+    // the sweep do, so a provider outage is not hammered by every redelivery.
+    if (request.trigger.kind === 'http' || request.trigger.kind === 'cli') return { action: 'retry' };
     const retryAt = failedRetryAt(run, settings);
     if (now.getTime() >= retryAt.getTime()) return { action: 'retry' };
     return { action: 'report', reason: `failed run retries after ${retryAt.toISOString()}`, retryAt };
