@@ -290,6 +290,17 @@ describe('rotator doctor', () => {
     const report = await cli(broken, ['report', 'inventory']);
     expect(report.code).toBe(2);
     expect(report.err).toContain('$.secrets["x"].validityDays: must be at least 31');
+    const listed = {
+      getApp: async (): Promise<never> => {
+        throw new RotationError(
+          'ConfigInvalid',
+          'the rotation config has 1 problem:\n  $.secrets["x"].validityDays: must be at least 31',
+          { details: [{ path: '$.secrets["x"].validityDays', message: 'must be at least 31' }] },
+        );
+      },
+    };
+    const once = await cli(listed, ['report', 'inventory']);
+    expect(once.err.split('$.secrets["x"].validityDays')).toHaveLength(2);
   });
 });
 

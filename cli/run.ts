@@ -94,7 +94,11 @@ export function printError(io: CliIo, error: unknown): void {
   const { code, message } = describeError(error);
   io.stderr.write(`${style.red('error:')} ${code}: ${message}\n`);
   if (isRotationError(error)) {
-    for (const d of error.details.slice(0, 50)) io.stderr.write(`  ${d.path}: ${d.message}\n`);
+    // Config errors already list every problem in their message; print a detail only when it is new.
+    for (const d of error.details.slice(0, 50)) {
+      const line = `${d.path}: ${d.message}`;
+      if (!message.includes(line)) io.stderr.write(`  ${line}\n`);
+    }
   }
 }
 
