@@ -108,7 +108,7 @@ describe('registerFunctions', () => {
 });
 
 describe('functions/index.ts', () => {
-  it('loads no Azure SDK besides @azure/functions (cold start)', async () => {
+  it('loads no Azure SDK besides @azure/functions, and no function module (cold start)', async () => {
     const root = fileURLToPath(new URL('..', import.meta.url));
     const dir = mkdtempSync(path.join(tmpdir(), 'kvr-index-'));
     try {
@@ -125,7 +125,11 @@ export async function resolve(specifier, context, next) {
       );
       writeFileSync(
         path.join(dir, 'register.mjs'),
-        `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`,
+        // ESM resolutions go through the hook; CommonJS ones (`@azure/functions` is required) are logged here.
+        `import Module, { register } from 'node:module';\nimport { appendFileSync } from 'node:fs';\n` +
+          `const resolveCjs = Module._resolveFilename;\n` +
+          `Module._resolveFilename = function (...args) { const file = resolveCjs.apply(this, args); appendFileSync(process.env.RESOLVE_LOG, 'file://' + file + '\\n'); return file; };\n` +
+          `register(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`,
       );
       const entry = pathToFileURL(path.join(root, 'functions/index.ts')).href;
       await promisify(execFile)(
@@ -144,8 +148,22 @@ export async function resolve(specifier, context, next) {
       const resolved = readFileSync(log, 'utf8').split('\n').filter(Boolean);
       expect(resolved.some((url) => url.includes('/functions/index.ts'))).toBe(true);
       expect(resolved.some((url) => url.includes('/node_modules/@azure/functions/'))).toBe(true);
-      const otherSdks = resolved.filter((url) => /\/node_modules\/@azure\/(?!functions\/)/.test(url));
+      // (@azure/functions requires its own dependency @azure/functions-extensions-base.)
+      const otherSdks = resolved.filter((url) =>
+        /\/node_modules\/@azure\/(?!functions\/|functions-extensions-base\/)/.test(url),
+      );
       expect(otherSdks).toEqual([]);
+      // Nor the function modules, the engine or zod: they load with the first invocation (manifest.ts).
+      const project = pathToFileURL(root).href;
+      const heavy = resolved.filter((url) =>
+        url.includes('/node_modules/')
+          ? url.includes('/node_modules/zod/')
+          : url.startsWith(project) &&
+            /^\/?(rotation|composition)\/|^\/?functions\/(?!index|manifest|definition\.)/.test(
+              url.slice(project.length),
+            ),
+      );
+      expect(heavy).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

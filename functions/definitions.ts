@@ -1,8 +1,9 @@
 /**
- * THE list of functions: `functions/index.ts` registers it in Azure and `local/host` serves it locally.
- * To add a function: export a `FunctionDefinition` from its file, then add one import line and one entry
- * here. Function files must not import Azure SDKs at module level (load them on first use): this list is
- * loaded on every cold start.
+ * THE list of functions: `local/host` serves it locally, and `functions/index.ts` registers it in Azure
+ * through `manifest.ts` (same names and triggers, handlers that load their module on first invocation,
+ * so a cold start loads none of these files). To add a function: export a `FunctionDefinition` from its
+ * file, add one import line and one entry here, and its entry in `manifest.ts` (`manifest.test.ts` checks
+ * that both lists agree). Function files must not import Azure SDKs at module level (load them on first use).
  */
 import { dailySweep } from './dailySweep.js';
 import type { FunctionDefinition } from './definition.js';
