@@ -8,22 +8,27 @@ import { describe, expect, it, vi } from 'vitest';
 import { createScenario } from '../fakes/scenario.js';
 import type { ProviderContext } from '../ports.js';
 import { enqueueRotation } from './enqueue.js';
+import { tryAcquireSlot } from './slots.js';
 
 /** Counts calls of `method` on `target` and the most that were in flight at once. */
-function track<T extends object, K extends keyof T>(target: T, method: K, delayMs = 0) {
-  const original = target[method] as unknown as (...args: unknown[]) => Promise<unknown>;
+function track<T extends object>(target: T, method: keyof T & string, delayMs = 0) {
+  const original: unknown = target[method];
+  if (typeof original !== 'function') throw new Error(`${method} is not a method`);
   const stats = { calls: 0, inFlight: 0, peak: 0 };
-  vi.spyOn(target, method).mockImplementation((async (...args: unknown[]) => {
-    stats.calls += 1;
-    stats.inFlight += 1;
-    stats.peak = Math.max(stats.peak, stats.inFlight);
-    try {
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return await original.apply(target, args);
-    } finally {
-      stats.inFlight -= 1;
-    }
-  }) as never);
+  Object.defineProperty(target, method, {
+    configurable: true,
+    value: async (...args: unknown[]) => {
+      stats.calls += 1;
+      stats.inFlight += 1;
+      stats.peak = Math.max(stats.peak, stats.inFlight);
+      try {
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return await original.apply(target, args);
+      } finally {
+        stats.inFlight -= 1;
+      }
+    },
+  });
   return stats;
 }
 
@@ -101,5 +106,26 @@ describe('calls per rotation', () => {
     const [run] = await world.drain();
     expect(run).toMatchObject({ status: 'skipped' });
     expect(prepare).not.toHaveBeenCalled();
+  });
+});
+
+describe('run slots', () => {
+  it('a slot acquisition skips the slots this process holds (one storage call, not one per busy slot)', async () => {
+    const { world } = createScenario({ settings: { concurrency: 8 } });
+    const timing = { leaseSeconds: 15, leaseRenewEveryMs: 5_000 };
+    const held = [];
+    for (let i = 0; i < 7; i++) held.push((await tryAcquireSlot(world.deps, 8, timing))!);
+    const attempts = track(world.locks, 'tryAcquire');
+    const last = await tryAcquireSlot(world.deps, 8, timing);
+    expect(last).toBeDefined();
+    expect(attempts.calls).toBe(1);
+    // all eight held here: nothing is probed at all
+    expect(await tryAcquireSlot(world.deps, 8, timing)).toBeUndefined();
+    expect(attempts.calls).toBe(1);
+    // a released slot is probed again
+    await held[0]!.stop();
+    expect(await tryAcquireSlot(world.deps, 8, timing)).toBeDefined();
+    expect(attempts.calls).toBe(2);
+    for (const keeper of [...held.slice(1), last!]) await keeper.stop();
   });
 });

@@ -10,7 +10,7 @@
  * send a healthy run to the poison queue during a long batch.
  */
 import { RotationError } from '../errors.js';
-import type { Clock, LockManager, Logger, RunQueue, RunRecord, RunRequest } from '../ports.js';
+import type { Clock, Lease, LockManager, Logger, RunQueue, RunRecord, RunRequest } from '../ports.js';
 import { type EngineDeps, timingOf } from './deps.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { rollbackRunId } from './rollback.js';
@@ -49,21 +49,61 @@ export function concurrencyOf(deps: Pick<EngineDeps, 'settings'>): number {
   return Number.isInteger(limit) && limit >= 1 ? limit : DEFAULT_CONCURRENCY;
 }
 
-/** One pass over the slots (from a random start, to spread contention); undefined when all are taken. */
+/**
+ * Slots this process holds, per lock manager: a pass skips them (each would cost a storage call that is
+ * bound to fail). With 7 of 8 slots busy in this instance, the 8th run used to probe ~4 slots on average
+ * before it found the free one; now it probes one (found by `npm run bench`, issue 11).
+ */
+const heldHere = new WeakMap<LockManager, Set<number>>();
+
+/** A slot's keeper that forgets the slot as held by this process once it let go of it. */
+class SlotKeeper extends LeaseKeeper {
+  constructor(
+    lease: Lease,
+    clock: Clock,
+    options: ConstructorParameters<typeof LeaseKeeper>[2],
+    private readonly release: () => void,
+  ) {
+    super(lease, clock, options);
+  }
+
+  override async stop(): Promise<void> {
+    try {
+      await super.stop();
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/**
+ * One pass over the slots this process does not hold (from a random start, to spread contention);
+ * undefined when all are taken.
+ */
 export async function tryAcquireSlot(
   deps: { locks: LockManager; clock: Clock; log: Logger },
   limit: number,
   timing: { leaseSeconds: number; leaseRenewEveryMs: number },
 ): Promise<LeaseKeeper | undefined> {
+  let held = heldHere.get(deps.locks);
+  if (!held) {
+    held = new Set();
+    heldHere.set(deps.locks, held);
+  }
   const start = Math.floor(Math.random() * limit);
   for (let k = 0; k < limit; k++) {
-    const lease = await deps.locks.tryAcquire(slotKey((start + k) % limit), timing.leaseSeconds);
+    const index = (start + k) % limit;
+    if (held.has(index)) continue;
+    const lease = await deps.locks.tryAcquire(slotKey(index), timing.leaseSeconds);
     if (lease) {
-      return new LeaseKeeper(lease, deps.clock, {
-        leaseSeconds: timing.leaseSeconds,
-        renewEveryMs: timing.leaseRenewEveryMs,
-        log: deps.log,
-      });
+      held.add(index);
+      const mine = held;
+      return new SlotKeeper(
+        lease,
+        deps.clock,
+        { leaseSeconds: timing.leaseSeconds, renewEveryMs: timing.leaseRenewEveryMs, log: deps.log },
+        () => mine.delete(index),
+      );
     }
   }
   return undefined;
