@@ -162,6 +162,7 @@ export function createRotateManyHandler(getApp: GetApp): HttpFunctionHandler {
       };
     }
 
+    const since = deps.clock.now();
     const started = await startBatch(deps, input);
     const failures = started.filter((s) => s.error);
     const first = failures[0]?.error;
@@ -179,7 +180,9 @@ export function createRotateManyHandler(getApp: GetApp): HttpFunctionHandler {
     });
     const ids = [...new Set(started.flatMap((s) => (s.outcome ? [s.outcome.run.id] : [])))];
     const until = compromised ? (run: RunRecord | undefined) => waitVerdict(run, started) : untilFinal;
-    const waited = await waitForRuns(deps, ids, until, { timeoutMs: httpWaitMs(app) });
+    // One journal query per vault and poll round for the whole batch, not one read per run.
+    const batch = { vaults: [...new Set(started.map((s) => s.vault))], since };
+    const waited = await waitForRuns(deps, ids, until, { timeoutMs: httpWaitMs(app), batch });
     const latest = new Map<string, RunRecord | undefined>(ids.map((id, i) => [id, waited[i]?.run]));
     const results = started.flatMap((entry) =>
       entry.selected.map((secret) =>

@@ -6,9 +6,11 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { createScenario } from '../fakes/scenario.js';
+import { FakeWorld, fakeGroup, runRequest } from '../fakes/world.js';
 import type { ProviderContext } from '../ports.js';
 import { enqueueRotation } from './enqueue.js';
 import { tryAcquireSlot } from './slots.js';
+import { waitForRuns } from './wait.js';
 
 /** Counts calls of `method` on `target` and the most that were in flight at once. */
 function track<T extends object>(target: T, method: keyof T & string, delayMs = 0) {
@@ -17,16 +19,17 @@ function track<T extends object>(target: T, method: keyof T & string, delayMs = 
   const stats = { calls: 0, inFlight: 0, peak: 0 };
   Object.defineProperty(target, method, {
     configurable: true,
-    value: async (...args: unknown[]) => {
+    // Not async itself: `list` returns an async iterable, which is passed through as it is.
+    value: (...args: unknown[]) => {
       stats.calls += 1;
+      if (delayMs === 0) return original.apply(target, args);
       stats.inFlight += 1;
       stats.peak = Math.max(stats.peak, stats.inFlight);
-      try {
-        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-        return await original.apply(target, args);
-      } finally {
-        stats.inFlight -= 1;
-      }
+      return new Promise((resolve) => setTimeout(resolve, delayMs))
+        .then(() => original.apply(target, args))
+        .finally(() => {
+          stats.inFlight -= 1;
+        });
     },
   });
   return stats;
@@ -127,5 +130,28 @@ describe('run slots', () => {
     expect(await tryAcquireSlot(world.deps, 8, timing)).toBeDefined();
     expect(attempts.calls).toBe(2);
     for (const keeper of [...held.slice(1), last!]) await keeper.stop();
+  });
+});
+
+describe('waiting for a batch', () => {
+  it('reads the batch with one journal query per vault and round, not one read per run', async () => {
+    const names = ['a', 'b', 'c'];
+    const world = new FakeWorld({ groups: names.map((id) => fakeGroup({ id, secrets: [`${id}-key`] })) });
+    for (const id of names) world.store.seed('kv-test', `${id}-key`, { value: `${id}-value` });
+    const since = world.clock.now();
+    const ids: string[] = [];
+    for (const id of names) {
+      const outcome = await enqueueRotation(world.deps, runRequest(world, { secret: `${id}-key` }));
+      if (outcome.kind === 'run') ids.push(outcome.run.id);
+    }
+    const gets = track(world.journal, 'get');
+    const lists = track(world.journal, 'list');
+    const waited = await waitForRuns(world.deps, ids, () => ({ kind: 'done' }), {
+      timeoutMs: 1_000,
+      batch: { vaults: ['kv-test'], since },
+    });
+    expect(waited.map((w) => w.run?.id)).toEqual(ids);
+    expect(lists.calls).toBe(1);
+    expect(gets.calls).toBe(0);
   });
 });
