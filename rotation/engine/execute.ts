@@ -71,7 +71,13 @@ async function runUnderLease(
       now,
     }),
   );
-  const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld());
+  const writer = new RunWriter(
+    deps.journal,
+    deps.clock,
+    row,
+    () => keeper.assertHeld(),
+    () => keeper.confirm(),
+  );
   const flow = new RunFlow(deps, target.group, request, writer);
   const decision = startDecision(writer.run, request, now, deps.settings);
   deps.log.info('run request', { runId: target.runId, status: writer.run.status, action: decision.action });
@@ -197,6 +203,8 @@ async function skip(
 async function drive(flow: RunFlow): Promise<void> {
   for (;;) {
     const phase = flow.run.phase;
+    // Every step may act on the outside world: a worker that lost the group meanwhile stops here.
+    if (phase !== 'done') await flow.writer.confirmHeld();
     switch (phase) {
       case 'queued':
         await claim(flow);

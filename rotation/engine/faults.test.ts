@@ -30,8 +30,17 @@ const BEFORE_RUN = new Set([
   'locks.tryAcquire',
   'journal.get',
 ]);
-/** Calls whose failure the run absorbs (retried in-run, or harmless). */
-const ABSORBED = new Set(['provider.validate', 'store.setSecret', 'lease.release', 'notifier.send']);
+/**
+ * Calls whose failure the run absorbs (retried in-run, or harmless). A lease renewal that fails without
+ * saying the lease is lost (a storage hiccup) leaves the run on its last renewal, still in its term.
+ */
+const ABSORBED = new Set([
+  'provider.validate',
+  'store.setSecret',
+  'lease.release',
+  'lease.renew',
+  'notifier.send',
+]);
 
 interface Variant {
   name: string;

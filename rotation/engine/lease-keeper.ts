@@ -37,6 +37,31 @@ export class LeaseKeeper {
     }
   }
 
+  /**
+   * Renews the lease now, before a step acts on the outside world (regenerates a key, writes Key Vault):
+   * a worker that stalled past its lease (a long pause, a partition) must find out before it acts, not at
+   * its next journal write — by then it may have regenerated the key another worker has just promoted.
+   * A storage hiccup is not a loss: the lease stays ours until it runs out, which `assertHeld` checks.
+   */
+  async confirm(): Promise<void> {
+    this.assertHeld();
+    try {
+      await this.lease.renew();
+      this.lastRenewedAt = this.clock.now().getTime();
+    } catch (error) {
+      if (isRotationError(error, 'LeaseLost')) {
+        this.lostError = error;
+        this.options.log.error('lease lost', { lease: this.key });
+        throw error;
+      }
+      this.options.log.warn('lease confirmation failed; relying on the last renewal', {
+        lease: this.key,
+        ...describeError(error),
+      });
+      this.assertHeld();
+    }
+  }
+
   /** Stops renewing and releases the lease. Never throws: a lease left behind expires by itself. */
   async stop(): Promise<void> {
     this.abort.abort(new Error('lease keeper stopped'));

@@ -61,6 +61,8 @@ export class RunWriter {
     row: { run: RunRecord; etag: string },
     /** Called before every write; throws when the run must not write (lease lost). */
     private readonly guard: () => void = () => {},
+    /** Proves ownership now (renews the lease); called before a step acts on the outside world. */
+    private readonly confirm: () => Promise<void> = async () => {},
   ) {
     this.current = row.run;
     this.etag = row.etag;
@@ -74,6 +76,11 @@ export class RunWriter {
   /** A deep copy callers may keep. */
   snapshot(): RunRecord {
     return structuredClone(this.current);
+  }
+
+  /** Throws `LeaseLost` when another worker may own the run now (see `LeaseKeeper.confirm`). */
+  confirmHeld(): Promise<void> {
+    return this.confirm();
   }
 
   async save(change: (draft: RunRecord) => void): Promise<RunRecord> {
