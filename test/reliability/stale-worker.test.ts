@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { enqueueRotation } from '../../rotation/engine/enqueue.js';
 import { executeRun } from '../../rotation/engine/execute.js';
 import { createScenario } from '../../rotation/fakes/scenario.js';
-import type { Journal, RunPhase, RunRecord } from '../../rotation/ports.js';
+import type { RunPhase } from '../../rotation/kinds.js';
+import type { Journal, RunRecord } from '../../rotation/ports.js';
 
 /** The journal as worker A sees it: after the write that enters `phase`, A stalls until released. */
 function stallingJournal(inner: Journal, phase: RunPhase) {

@@ -1,0 +1,116 @@
+/**
+ * A rotation worker in its own process (the crash-resume test spawns it with the network guard): the
+ * composition root against the parent's emulator and storage, the local host serving `rotationWorker` only,
+ * and one planned crash — SIGKILL right after (or right before) the journal write that enters a phase, or
+ * after the Nth Key Vault write — or a stall there until the parent says `continue`.
+ *
+ * Protocol: prints `READY` once built, starts polling the queue on `go`, prints `CRASH …` / `STALLED …`
+ * (written synchronously, so the parent sees it even when the process dies right after).
+ * Spec in `RELIABILITY_WORKER` (JSON): `WorkerProcessSpec` plus `crash`.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { localEnvironment } from '../../../azure/index.js';
+import { createJsonLogger } from '../../../composition/logger.js';
+import { createRotatorApp, FAST_ENGINE_TIMING } from '../../../composition/root.js';
+import { rotationWorkerFunction } from '../../../functions/rotationWorker.js';
+import { startLocalHost } from '../../../local/host/index.js';
+import type { Journal, RunRecord, SecretStore } from '../../../rotation/ports.js';
+import { loadSettings } from '../../../rotation/settings.js';
+import type { CrashPlan, WorkerChildSpec } from './crash.js';
+
+const spec = JSON.parse(process.env.RELIABILITY_WORKER ?? '{}') as WorkerChildSpec;
+const say = (line: string) => writeSync(1, `${line}\n`);
+
+const lines = createInterface({ input: process.stdin });
+const waiting = new Map<string, () => void>();
+lines.on('line', (line) => {
+  waiting.get(line.trim())?.();
+  waiting.delete(line.trim());
+});
+const awaitLine = (word: string) => new Promise<void>((resolve) => waiting.set(word, resolve));
+
+/** The planned crash: SIGKILL leaves no chance to release a lease, complete a message or log. */
+async function strike(plan: CrashPlan, what: string): Promise<void> {
+  if (plan.action === 'stall') {
+    say(`STALLED ${what}`);
+    await awaitLine('continue');
+    say(`CONTINUED ${what}`);
+    return;
+  }
+  say(`CRASH ${what}`);
+  process.kill(process.pid, 'SIGKILL');
+  await new Promise(() => undefined);
+}
+
+function crashingJournal(inner: Journal, plan: CrashPlan): Journal {
+  if (plan.point !== 'journal') return inner;
+  let fired = false;
+  // The first write whose phase list holds the phase (a write may enter two phases, e.g. propagated and done).
+  const isTarget = (run: RunRecord) => !fired && run.phases.some((p) => p.phase === plan.phase);
+  return {
+    get: (id) => inner.get(id),
+    create: (run) => inner.create(run),
+    list: (filter) => inner.list(filter),
+    latestForGroup: (vault, group) => inner.latestForGroup(vault, group),
+    async replace(run, etag) {
+      if (!isTarget(run)) return inner.replace(run, etag);
+      fired = true;
+      if (plan.when === 'before-write') await strike(plan, `before journaling ${plan.phase} of ${run.id}`);
+      const result = await inner.replace(run, etag);
+      if (plan.when === 'after-write') await strike(plan, `after journaling ${plan.phase} of ${run.id}`);
+      return result;
+    },
+  };
+}
+
+function crashingStore(inner: SecretStore, plan: CrashPlan): SecretStore {
+  let writes = 0;
+  return {
+    getCurrent: (vault, name) => inner.getCurrent(vault, name),
+    getVersion: (vault, name, version) => inner.getVersion(vault, name, version),
+    listSecrets: (vault) => inner.listSecrets(vault),
+    listVersions: (vault, name) => inner.listVersions(vault, name),
+    updateVersion: (vault, name, version, patch) => inner.updateVersion(vault, name, version, patch),
+    async setSecret(vault, name, secret) {
+      const written = await inner.setSecret(vault, name, secret);
+      writes += 1;
+      if (plan.point === 'kv-set' && writes === plan.count)
+        await strike(plan, `after Key Vault write ${writes} (${name})`);
+      return written;
+    },
+  };
+}
+
+const log = createJsonLogger({ write: (line) => writeSync(1, `${line}\n`) });
+const app = await createRotatorApp({
+  settings: loadSettings({
+    AzureWebJobsStorage: spec.storageConnectionString,
+    ROTATION_CONFIG: spec.rotationConfig,
+    VALIDATION_TIMEOUT_SECONDS: '2',
+  }),
+  env: localEnvironment({
+    caCert: readFileSync(spec.caCertFile, 'utf8'),
+    vaultUrls: spec.vaultUrls,
+    armEndpoint: spec.armEndpoint,
+    storageConnectionString: spec.storageConnectionString,
+  }),
+  log,
+  timing: 'fast',
+});
+app.engine.timing = { ...FAST_ENGINE_TIMING, ...spec.timing };
+app.engine.journal = crashingJournal(app.engine.journal, spec.crash);
+app.engine.store = crashingStore(app.engine.store, spec.crash);
+say('READY');
+await awaitLine('go');
+await startLocalHost({
+  definitions: [rotationWorkerFunction(() => Promise.resolve(app))],
+  port: 0,
+  functionKey: randomBytes(16).toString('hex'),
+  storageConnectionString: spec.storageConnectionString,
+  settings: {},
+  logger: log,
+  timing: { queuePollMinMs: 20, queuePollMaxMs: 100, visibilityTimeoutSeconds: 1, messageLeaseSeconds: 1 },
+});
+say('POLLING');
