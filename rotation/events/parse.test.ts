@@ -308,10 +308,16 @@ describe('deliveries', () => {
     if (delivery.kind !== 'notification') return;
     expect(delivery.events.map((e) => [e.schema, e.type, e.name])).toEqual([
       ['cloudevents', 'SecretNewVersionCreated', 'newsecret'],
-      ['cloudevents', 'SecretNearExpiry', 'newsecret'],
       ['cloudevents', 'SecretNewVersionCreated', 'second-secret'],
     ]);
     expect(delivery.rejections).toEqual([
+      {
+        index: 1,
+        id: 'e2',
+        eventType: 'Microsoft.KeyVault.SecretNearExpiry',
+        reason: 'InconsistentEvent',
+        message: 'the secret name differs between data.ObjectName and subject',
+      },
       {
         index: 3,
         id: 'e4',

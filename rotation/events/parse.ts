@@ -184,6 +184,11 @@ function readData(
   if (fromId?.name !== undefined && fromId.name.toLowerCase() !== name.toLowerCase()) {
     return reject('InconsistentEvent', 'the secret name differs between data.ObjectName/subject and data.Id');
   }
+  // Key Vault sets `subject` to the secret name: an event whose subject names another secret is forged.
+  const subject = envelope.subject?.trim();
+  if (subject && data.objectname !== undefined && subject.toLowerCase() !== data.objectname.toLowerCase()) {
+    return reject('InconsistentEvent', 'the secret name differs between data.ObjectName and subject');
+  }
 
   const version = data.version ?? fromId?.version;
   if (version === undefined) return reject('MalformedEvent', 'no secret version in data.Version or data.Id');
