@@ -203,9 +203,16 @@ export function randomValue(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** Versions of a secret, oldest first, with tags and dates (values not read). */
+/**
+ * Versions of a secret, oldest first, with tags and dates (values not read). Key Vault keeps whole seconds,
+ * and a rotation can finish within the second its secret was seeded: on a tie, a version the rotator
+ * did not write (no `RotatedBy` tag) comes first.
+ */
 export async function versionsOf(client: SecretClient, name: string) {
   const versions = [];
   for await (const v of client.listPropertiesOfSecretVersions(name)) versions.push(v);
-  return versions.sort((a, b) => (a.createdOn?.getTime() ?? 0) - (b.createdOn?.getTime() ?? 0));
+  const byRotator = (v: (typeof versions)[number]) => (v.tags?.RotatedBy === undefined ? 0 : 1);
+  return versions.sort(
+    (a, b) => (a.createdOn?.getTime() ?? 0) - (b.createdOn?.getTime() ?? 0) || byRotator(a) - byRotator(b),
+  );
 }
