@@ -32,12 +32,16 @@ export const FIRST_RUN_SDKS = [
 /** Every Azure SDK the rotator uses (what an eager entry point would load). */
 export const ALL_SDKS = [...FIRST_RUN_SDKS, '@azure/arm-communication', '@azure/eventgrid'];
 
+export type VariantKey = 'bare' | 'stub' | 'functions' | 'entry' | 'eager';
+
 export interface Variant {
+  key: VariantKey;
   name: string;
   args: string[];
 }
 
 export interface VariantResult {
+  key: VariantKey;
   name: string;
   command: string;
   medianMs: number;
@@ -131,11 +135,14 @@ export function variants(dist = DIST): Variant[] {
   const importAll = (names: string[]) =>
     `await import(${JSON.stringify(entry)});${names.map((n) => `await import(${JSON.stringify(n)});`).join('')}`;
   return [
-    { name: 'bare Node (`node -e 0`)', args: ['-e', '0'] },
+    { key: 'bare', name: 'bare Node (`node -e 0`)', args: ['-e', '0'] },
+    // What the worker stand-in itself costs (every row below carries it).
+    { key: 'stub', name: 'bare Node with the worker stand-in', args: ['-e', '0'] },
     // The floor: the programming model library must load to register anything (CommonJS, required).
-    { name: '`@azure/functions` alone', args: ['-e', "require('@azure/functions')"] },
-    { name: 'Functions entry point, all functions registered', args: [entry] },
+    { key: 'functions', name: '`@azure/functions` alone', args: ['-e', "require('@azure/functions')"] },
+    { key: 'entry', name: 'Functions entry point, all functions registered', args: [entry] },
     {
+      key: 'eager',
       name: 'entry point + every Azure SDK loaded eagerly (for comparison)',
       args: ['--input-type=module', '-e', importAll(ALL_SDKS)],
     },
@@ -217,7 +224,7 @@ export async function runColdStart(options: {
   for (const variant of list) await startOnce(variant.args);
   for (let i = 0; i < options.samples; i++) {
     for (const [index, variant] of list.entries()) {
-      const bare = index === 0;
+      const bare = variant.key === 'bare';
       const sample = await startOnce(variant.args, !bare);
       times[index]!.push(sample.ms);
       rss[index]!.push(bare ? (await startOnce(variant.args)).maxRssKb : sample.maxRssKb);
@@ -226,6 +233,7 @@ export async function runColdStart(options: {
   }
   const bare = median(times[0]!);
   const results = list.map((variant, index) => ({
+    key: variant.key,
     name: variant.name,
     command: `node ${variant.args.map((a) => (a.includes(' ') ? JSON.stringify(a) : a)).join(' ')}`,
     medianMs: median(times[index]!),
