@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunPhase } from '../../rotation/kinds.js';
 import type { RunRecord } from '../../rotation/ports.js';
 import { type CrashPlan, spawnWorker, type WorkerChild } from './support/crash.js';
+import { allKeyVaultValues, findLeaks, rotatorOutputs, watchArmKeys } from './support/leaks.js';
 import {
   accountId,
   keyVaultEvent,
@@ -72,6 +73,7 @@ const groupOf = (i: number) => ({
 
 let stack: ReliabilityStack;
 const children: WorkerChild[] = [];
+const secretValues = new Set<string>();
 const summary: { name: string; phaseAtCrash: string; resumedTo: string; ms: number }[] = [];
 
 function child(i: number): WorkerChild {
@@ -108,6 +110,7 @@ beforeAll(async () => {
     timing: { leaseRenewEveryMs: 1000 },
     worker: false,
   });
+  watchArmKeys(stack, { cognitive: groups.map((g) => accountId(g.account)) }, secretValues);
   for (const g of groups) {
     const { key1 } = stack.emulator.control.arm.cognitiveKeys(accountId(g.account));
     for (const name of g.secrets)
@@ -176,6 +179,17 @@ describe('crash-resume: a new worker finishes what a dead (or stalled) one start
       }
     }, 60_000);
   });
+
+  it('no secret value in the output of any worker, the journal, answers or alerts', async () => {
+    for (const value of await allKeyVaultValues(stack)) secretValues.add(value);
+    const outputs = {
+      ...(await rotatorOutputs(stack)),
+      'child worker output': children.filter(Boolean).map((c) => c.output()),
+    };
+    const hits = findLeaks(outputs, secretValues);
+    console.log(`Crash-resume canary: ${secretValues.size} secret values → ${hits.length} hits`);
+    expect(hits).toEqual([]);
+  }, 60_000);
 });
 
 async function runCase(c: Case, i: number, worker: WorkerChild, started: number): Promise<void> {

@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../rotation/ports.js';
+import { allKeyVaultValues, findLeaks, rotatorOutputs, watchArmKeys } from './support/leaks.js';
 import {
   CALLS,
   type Call,
@@ -40,6 +41,7 @@ const RECOVERY_MS = 15_000;
 const QUEUE_DOWN_MS = 2_500;
 const groups = Object.fromEntries(CALLS.map((call) => [call, cellGroup(call)])) as Record<Call, CellGroup>;
 const results: CellResult[] = [];
+const secretValues = new Set<string>();
 let stack: ReliabilityStack;
 
 beforeAll(async () => {
@@ -71,6 +73,7 @@ beforeAll(async () => {
     timing: { leaseRenewEveryMs: 1000 },
     worker: false,
   });
+  watchArmKeys(stack, { cognitive: all.map((g) => accountId(g.account)) }, secretValues);
   for (const g of all) {
     g.group = stack.app.config.findSecret(VAULT, g.secrets[0])!.group;
     const { key1 } = stack.emulator.control.arm.cognitiveKeys(accountId(g.account));
@@ -296,4 +299,15 @@ describe('fault matrix: external calls × faults × once/persistent', () => {
       }, 90_000);
     }
   }
+
+  it('leaks no secret value into any output, faults and all', async () => {
+    for (const value of await allKeyVaultValues(stack)) secretValues.add(value);
+    const outputs = await rotatorOutputs(stack);
+    const hits = findLeaks(outputs, secretValues);
+    const scanned = Object.values(outputs).reduce((n, lines) => n + lines.length, 0);
+    console.log(
+      `Fault matrix canary: ${secretValues.size} secret values scanned in ${scanned} outputs → ${hits.length} hits`,
+    );
+    expect(hits).toEqual([]);
+  }, 60_000);
 });
