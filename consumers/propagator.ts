@@ -16,6 +16,7 @@ import { RestartCoalescer } from './app-service/coalescer.js';
 import type { SiteRestarter } from './app-service/restarter.js';
 import type { EventGridClientFactory } from './eventgrid/publisher.js';
 import { buildRotationMessage, type RotationMessage } from './message.js';
+import { createReadAhead } from './read-ahead.js';
 import { createConsumerRegistry } from './registry.js';
 import {
   type DeliveryTiming,
@@ -33,6 +34,9 @@ import {
   type ResolveSetting,
 } from './settings.js';
 import type { ConsumerDelivery, ConsumerRegistry } from './types.js';
+
+/** How long a setting read ahead by `prepare` may wait for the delivery that uses it. */
+export const READ_AHEAD_TTL_MS = 30_000;
 
 export interface PropagatorDeps {
   /** `rotation.json` → `consumers`, by name (parsed again here; defaults applied). */
@@ -58,12 +62,16 @@ export function createPropagator(deps: PropagatorDeps): Propagator {
   const sleep = deps.sleep ?? realSleep;
   const coalescer =
     deps.coalescer ?? new RestartCoalescer(deps.restarter, { windowMs: timing.coalesceWindowMs });
+  const readAhead = createReadAhead(deps.resolveSetting, {
+    ttlMs: READ_AHEAD_TTL_MS,
+    now: deps.monotonicNow ?? (() => performance.now()),
+  });
   const registry =
     deps.registry ??
     createConsumerRegistry({
       coalescer,
       eventGrid: deps.eventGrid,
-      resolveSetting: deps.resolveSetting,
+      resolveSetting: readAhead.resolve,
       timing,
       sleep,
       ...(deps.wallClockSeconds === undefined ? {} : { wallClockSeconds: deps.wallClockSeconds }),
@@ -144,6 +152,16 @@ export function createPropagator(deps: PropagatorDeps): Propagator {
   }
 
   return {
+    prepare(group) {
+      if (deps.registry) return; // injected adapters resolve settings their own way
+      const configs = consumerNames(group).flatMap((name) => {
+        const raw = Object.hasOwn(deps.consumers, name) ? deps.consumers[name] : undefined;
+        const parsed = consumerConfigSchema.safeParse(raw);
+        return parsed.success ? [parsed.data] : [];
+      });
+      readAhead.start(configs, new Set(group.secrets.map((s) => s.name.toLowerCase())));
+    },
+
     async propagate(run, group) {
       const names = consumerNames(group);
       if (names.length === 0) return [];

@@ -350,6 +350,12 @@ export interface RunQueue {
 // Propagation and alerts
 
 export interface Propagator {
+  /**
+   * Optional: starts reading what the group's consumers need from Key Vault (`{ secretRef }` settings
+   * such as a webhook's signing key) so it is ready when `propagate` follows; the engine calls it as the
+   * promotion begins. Refs to the group's own secrets are not read ahead. Never throws.
+   */
+  prepare?(group: CredentialGroup): void;
   /** Restarts / notifies every consumer; never throws for one consumer's failure. */
   propagate(run: RunRecord, group: CredentialGroup): Promise<ConsumerOutcome[]>;
 }

@@ -28,6 +28,8 @@ export async function promote(flow: RunFlow): Promise<boolean> {
     validityDays: group.validityDays,
     ...(credential.providerAddress ? { providerAddress: credential.providerAddress } : {}),
   });
+  // The consumers' own Key Vault settings are read while the new versions are written.
+  flow.deps.propagator.prepare?.(group);
   const newVersions: Record<string, string> = {};
   // What this attempt read before issuing (a resumed attempt reads afresh, so versions it wrote earlier
   // are recognised by their RotationId). Nothing else writes the group while the lease is held.
