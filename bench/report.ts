@@ -3,6 +3,8 @@
  * Every number comes from the measurements passed in; the only constants here are the issue's targets
  * and the explanations of calls beyond the minimum — and a call no explanation covers is shown as such.
  */
+
+import { FAST_TIMING } from '../consumers/retry.js';
 import type { ColdStartResult, VariantKey } from './scenarios/cold-start.js';
 import type {
   PerRotationResult,
@@ -13,6 +15,8 @@ import type {
 import type { RotateAllResult } from './scenarios/rotate-all.js';
 import type { SweepResult } from './scenarios/sweep.js';
 import { type Call, countByLabel } from './support/calls.js';
+
+const COALESCE_MS = FAST_TIMING.coalesceWindowMs;
 
 export interface BenchResults {
   command: string;
@@ -31,7 +35,7 @@ const WHY: Record<string, string> = {
   'trigger kv read':
     "the trigger checks that the event's version is still current before it queues a run (a stale or out-of-order event ends there, without a run)",
   'worker kv read':
-    'the webhook\'s signing key (`{ "secretRef" }`) is read from Key Vault at delivery: not cached, as it may itself be rotated',
+    'the webhook\'s signing key (`{ "secretRef" }`) is read from Key Vault once per run, alongside the Key Vault writes (not kept across runs: it may itself be rotated)',
   'worker arm listKeys':
     "which key consumers use is matched against ARM's keys (a stale `CredentialId` tag must never get the key in use regenerated); runs alongside the Key Vault reads",
   'after kv read version':
@@ -199,6 +203,8 @@ function section2(r: PerRotationResult): string {
     '## 2. Engine overhead',
     '',
     `${latency} ms injected before every Key Vault, ARM, data-plane and consumer call. Wall time = the worker invocation (queue message received → handler returned). The unavoidable chain is the minimum's calls overlapped as far as their data allows, one round trip per stage. "Network busy" is the time at least one Azure call of the run was in flight (its own critical path, extra calls included); "storage only" the time only storage calls were (journal, leases, queue — Azurite, no latency injected); the rest is CPU and scheduling.`,
+    '',
+    `The App Service restart waits for the coalescing window (${COALESCE_MS} ms in this timing profile, 3 s in production), so that groups restarting the same site together share one restart: it is part of the key pair's network time.`,
     '',
     table(
       [
