@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { SecretClient } from '@azure/keyvault-secrets';
+import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
 import { localEnvironment } from '../../azure/index.js';
 import type { RotatorApp } from '../../composition/app.js';
 import { followClock } from '../../composition/clock.js';
@@ -209,9 +209,9 @@ export function randomValue(bytes = 32): string {
  * did not write (no `RotatedBy` tag) comes first.
  */
 export async function versionsOf(client: SecretClient, name: string) {
-  const versions = [];
+  const versions: SecretProperties[] = [];
   for await (const v of client.listPropertiesOfSecretVersions(name)) versions.push(v);
-  const byRotator = (v: (typeof versions)[number]) => (v.tags?.RotatedBy === undefined ? 0 : 1);
+  const byRotator = (v: SecretProperties) => (v.tags?.RotatedBy === undefined ? 0 : 1);
   return versions.sort(
     (a, b) => (a.createdOn?.getTime() ?? 0) - (b.createdOn?.getTime() ?? 0) || byRotator(a) - byRotator(b),
   );
