@@ -318,7 +318,7 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
         try {
           for await (const row of table.listEntities()) {
             const run = runOf(row);
-            runs.set(run.id, run);
+            if (run) runs.set(run.id, run);
           }
         } catch (error) {
           if ((error as { statusCode?: number }).statusCode !== 404) throw error;
@@ -366,7 +366,8 @@ async function readRun(table: TableClient, id: string): Promise<RunRecord | unde
   const { odata } = await import('@azure/data-tables');
   try {
     for await (const entity of table.listEntities({ queryOptions: { filter: odata`RowKey eq ${id}` } })) {
-      return runOf(entity);
+      const run = runOf(entity);
+      if (run) return run;
     }
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode !== 404) throw error;
@@ -374,8 +375,10 @@ async function readRun(table: TableClient, id: string): Promise<RunRecord | unde
   return undefined;
 }
 
-function runOf(entity: Record<string, unknown>): RunRecord {
-  const parts = Number(entity.RunParts);
+/** The run a journal row holds; undefined for rows that hold none (index or marker rows). */
+function runOf(entity: Record<string, unknown>): RunRecord | undefined {
+  const parts = entity.RunParts;
+  if (typeof parts !== 'number' || parts < 1) return undefined;
   let json = '';
   for (let i = 0; i < parts; i++) json += String(entity[`Run${i}`]);
   return JSON.parse(json) as RunRecord;
