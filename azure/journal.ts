@@ -10,7 +10,7 @@
  * value; nothing caller-supplied is ever concatenated into a filter. Azure Table queries have no
  * substring/contains operator, so the `secret` filter is applied to the indexed rows after the query.
  */
-import type { TableClient } from '@azure/data-tables';
+import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { RotationError } from '../rotation/errors.js';
 import type { HistoryFilter, Journal, RunRecord } from '../rotation/ports.js';
 import { azureCodeOf, azureStatusOf, wrapAzureError } from './errors.js';
@@ -21,6 +21,15 @@ export const JOURNAL_TABLE = 'rotationruns';
 export const RUN_PART_CHARS = 30_000;
 /** An entity holds at most 1 MiB (strings count as UTF-16): 15 parts of 30K characters is ~900 KB. */
 const MAX_PARTS = 15;
+
+/**
+ * Partition of the id index: one row per run, RowKey the (escaped) run id, `RunPartition` the run's
+ * PartitionKey, so `get(id)` is two point reads instead of a cross-partition scan (run ids are hashes:
+ * the partition cannot be derived from them). Run partitions always contain `|`, so they never clash.
+ */
+export const INDEX_PARTITION = '_id';
+/** Marker row in the index partition: every run row has its index row. `%` + non-hex never escapes to. */
+const INDEX_COMPLETE_KEY = '%index-complete';
 
 const FORBIDDEN_KEY_CHARS = new Set(['%', '/', '\\', '#', '?']);
 
@@ -141,6 +150,8 @@ export function historyFilterExpression(filter: HistoryFilter, odata: Odata): st
 
 export class TableJournal implements Journal {
   private ready: Promise<TableClient> | undefined;
+  /** Set once the index-complete marker has been seen or written: a missing index row means "no run". */
+  private indexComplete = false;
 
   /** @param table - lazily builds the client, e.g. `() => factory.tableClient(JOURNAL_TABLE)`. */
   constructor(private readonly table: () => Promise<TableClient>) {}
@@ -169,31 +180,98 @@ export class TableJournal implements Journal {
 
   async get(id: string): Promise<{ run: RunRecord; etag: string } | undefined> {
     const client = await this.client();
-    const odata = await this.odata();
+    const key = escapeTableKey(id);
     try {
-      // The id alone does not name the partition: a cross-partition point filter on RowKey.
-      const rows = client.listEntities({ queryOptions: { filter: odata`RowKey eq ${escapeTableKey(id)}` } });
-      for await (const entity of rows) return { run: fromEntity(entity), etag: entity.etag };
-      return undefined;
+      const partition = (await this.indexOf(client, key)) ?? (await this.backfilledIndexOf(client, key));
+      if (partition === undefined) return undefined;
+      // A dangling index (its run insert failed) points at nothing: the run does not exist.
+      const entity = await readEntity(client, partition, key);
+      return entity && { run: fromEntity(entity), etag: entity.etag };
     } catch (error) {
+      if (error instanceof RotationError) throw error;
       throw wrapAzureError(error, { action: `read run ${id}` });
     }
+  }
+
+  /** The run's PartitionKey from its index row (one point read), or undefined when it has none. */
+  private async indexOf(client: TableClient, key: string): Promise<string | undefined> {
+    const index = await readEntity(client, INDEX_PARTITION, key);
+    return typeof index?.RunPartition === 'string' ? index.RunPartition : undefined;
+  }
+
+  /**
+   * Runs written before the index existed have no index row. The first miss of a table (per instance:
+   * once the marker is seen, misses are answered without a scan) scans the run rows once, writes the
+   * missing index rows and then the marker; after that a missing index row means "no such run".
+   */
+  private async backfilledIndexOf(client: TableClient, key: string): Promise<string | undefined> {
+    if (this.indexComplete) return undefined;
+    if (await readEntity(client, INDEX_PARTITION, INDEX_COMPLETE_KEY)) {
+      this.indexComplete = true;
+      return undefined;
+    }
+    const odata = await this.odata();
+    let batch: TransactionAction[] = [];
+    const flush = async () => {
+      if (batch.length > 0) await client.submitTransaction(batch);
+      batch = [];
+    };
+    const rows = client.listEntities({
+      queryOptions: { filter: odata`PartitionKey ne ${INDEX_PARTITION}`, select: ['PartitionKey', 'RowKey'] },
+    });
+    let found: string | undefined;
+    for await (const row of rows) {
+      if (row.partitionKey === undefined || row.rowKey === undefined) continue;
+      if (row.rowKey === key) found = row.partitionKey;
+      // All index rows share one partition, so up to 100 go in one entity-group transaction.
+      batch.push(['upsert', indexEntity(row.rowKey, row.partitionKey), 'Replace']);
+      if (batch.length === 100) await flush();
+    }
+    await flush();
+    await client.upsertEntity({ partitionKey: INDEX_PARTITION, rowKey: INDEX_COMPLETE_KEY }, 'Replace');
+    this.indexComplete = true;
+    return found;
   }
 
   async create(run: RunRecord): Promise<{ etag: string }> {
     const entity = toEntity(run);
     const client = await this.client();
+    await this.writeIndex(client, entity, run.id);
     try {
       const response = await client.createEntity(entity);
       return { etag: requireEtag(response.etag, run.id) };
     } catch (error) {
-      if (azureStatusOf(error) === 409) {
-        throw new RotationError('RunInProgress', `run ${run.id} already exists`, {
-          transient: true,
-          cause: { status: 409, code: azureCodeOf(error) ?? 'EntityAlreadyExists' },
-        });
-      }
+      if (azureStatusOf(error) === 409) throw runExists(run.id, azureCodeOf(error) ?? 'EntityAlreadyExists');
       throw wrapAzureError(error, { action: `create run ${run.id}` });
+    }
+  }
+
+  /**
+   * Writes the index row before the run (the two live in different partitions, so no transaction can
+   * hold both). An index row that already names this partition is fine (a retried create, or a dangling
+   * index from a failed one). One naming another partition whose run is missing is dangling: repointed.
+   */
+  private async writeIndex(client: TableClient, entity: RunEntity, id: string): Promise<void> {
+    const index = indexEntity(entity.rowKey, entity.partitionKey);
+    try {
+      try {
+        await client.createEntity(index);
+        return;
+      } catch (error) {
+        if (azureStatusOf(error) !== 409) throw error;
+      }
+      const current = await readEntity(client, INDEX_PARTITION, entity.rowKey);
+      if (current === undefined) return this.writeIndex(client, entity, id); // removed meanwhile
+      if (current.RunPartition === entity.partitionKey) return;
+      if (typeof current.RunPartition === 'string') {
+        if (await readEntity(client, current.RunPartition, entity.rowKey))
+          throw runExists(id, 'EntityAlreadyExists');
+      }
+      await client.updateEntity(index, 'Replace', { etag: current.etag });
+    } catch (error) {
+      if (error instanceof RotationError) throw error;
+      if (azureStatusOf(error) === 412) throw runExists(id, 'UpdateConditionNotSatisfied');
+      throw wrapAzureError(error, { action: `index run ${id}` });
     }
   }
 
@@ -242,13 +320,17 @@ export class TableJournal implements Journal {
    */
   async *list(filter: HistoryFilter): AsyncIterable<RunRecord> {
     const client = await this.client();
-    const expression = historyFilterExpression(filter, await this.odata());
+    const odata = await this.odata();
+    const expression = historyFilterExpression(filter, odata);
+    // Index rows are no runs: excluded by the query and, in case, by the loop.
+    const notIndex = odata`PartitionKey ne ${INDEX_PARTITION}`;
     const runs: RunRecord[] = [];
     try {
-      const rows = client.listEntities(
-        expression === undefined ? {} : { queryOptions: { filter: expression } },
-      );
+      const rows = client.listEntities({
+        queryOptions: { filter: expression === undefined ? notIndex : `${notIndex} and (${expression})` },
+      });
       for await (const row of rows) {
+        if (row.partitionKey === INDEX_PARTITION) continue;
         if (secretsMatch(row, filter.secret)) runs.push(fromEntity(row));
       }
     } catch (error) {
@@ -264,7 +346,8 @@ export class TableJournal implements Journal {
     const partitionKey = journalPartitionKey(vault, group);
     let latest: { rowKey: string; createdAt: number } | undefined;
     try {
-      // Scan the group's partition for keys and dates only, then read the one record.
+      // Scan the group's partition for keys and dates only, then read the one record. A run partition
+      // contains `|`, so this filter never meets the index partition.
       const rows = client.listEntities({
         queryOptions: { filter: odata`PartitionKey eq ${partitionKey}`, select: ['RowKey', 'CreatedAt'] },
       });
@@ -288,6 +371,31 @@ export class TableJournal implements Journal {
       throw wrapAzureError(error, { action: `read the latest run of group ${group} in vault ${vault}` });
     }
   }
+}
+
+function indexEntity(rowKey: string, runPartition: string) {
+  return { partitionKey: INDEX_PARTITION, rowKey, RunPartition: runPartition };
+}
+
+/** One entity by point read; undefined on 404. */
+async function readEntity(
+  client: TableClient,
+  partitionKey: string,
+  rowKey: string,
+): Promise<(Record<string, unknown> & { etag: string }) | undefined> {
+  try {
+    return await client.getEntity(partitionKey, rowKey);
+  } catch (error) {
+    if (azureStatusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+function runExists(id: string, code: string): RotationError {
+  return new RotationError('RunInProgress', `run ${id} already exists`, {
+    transient: true,
+    cause: { status: 409, code },
+  });
 }
 
 function timeOf(value: unknown): number {
