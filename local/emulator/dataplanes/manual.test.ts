@@ -4,6 +4,11 @@ import { createArmModule } from '../arm/index.js';
 import { dispatch, type TestRequest, testContext } from '../arm/testing.js';
 import { createDataPlanesModule, type ManualDataPlaneKind } from './index.js';
 
+/** The same value with its last character changed (never to the character it already has). */
+function spoil(value: string): string {
+  return `${value.slice(0, -1)}${value.endsWith('x') ? 'y' : 'x'}`;
+}
+
 function setup() {
   const { ctx } = testContext();
   const arm = createArmModule(ctx, []);
@@ -79,7 +84,7 @@ describe.each(BEARER)('$kind models listing', ({ kind, path, denied }) => {
     const wrong = await call({
       method: 'GET',
       path,
-      headers: { authorization: `Bearer ${cred.value.slice(0, -1)}x` },
+      headers: { authorization: `Bearer ${spoil(cred.value)}` },
     });
     expect(wrong.status).toBe(401);
     expect((wrong.json() as { error: object }).error).toMatchObject(denied);
@@ -139,7 +144,7 @@ describe('reCAPTCHA siteverify', () => {
     const good = await verify(call, { secret, response: 'dummy-token' });
     expect(good.status).toBe(200);
     expect(good.json()).toEqual({ success: false, 'error-codes': ['invalid-input-response'] });
-    const bad = await verify(call, { secret: `${secret.slice(0, -1)}_`, response: 'dummy-token' });
+    const bad = await verify(call, { secret: spoil(secret), response: 'dummy-token' });
     expect(bad.json()).toEqual({ success: false, 'error-codes': ['invalid-input-secret'] });
     planes.revokeCredential('recaptcha', secret);
     expect((await verify(call, { secret, response: 'dummy' })).json()).toEqual({
