@@ -64,58 +64,43 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const host = '127.0.0.1';
   const keepAlive = 5;
 
-  const blob = load('blob');
-  const queue = load('queue');
+  /**
+   * Blob and queue servers take the same positional configuration (azurite/dist/src/{blob,queue}/…Configuration.js):
+   * host, port, keep-alive, metadata and extent DB paths, persistence locations, access log (off), debug log
+   * (off), loose (off), skipApiVersionCheck (on: the SDKs send newer versions than Azurite knows), no TLS, no
+   * OAuth, product-style URLs (on), in-memory persistence.
+   */
+  const extentServer = (service: 'blob' | 'queue', port: number | undefined) => {
+    const { Server, Config } = load(service);
+    const locations = memory
+      ? []
+      : [{ locationId: 'Default', locationPath: path.join(dir, `${service}storage`), maxConcurrency: 10 }];
+    return new Server(
+      new Config(
+        host,
+        port ?? 0,
+        keepAlive,
+        file(`__azurite_${service}__.json`),
+        file(`__azurite_${service}_extent__.json`),
+        locations,
+        false,
+        undefined,
+        false,
+        undefined,
+        false,
+        true,
+        '',
+        '',
+        '',
+        undefined,
+        false,
+        memory,
+      ),
+    );
+  };
+  const blobServer = extentServer('blob', options.blobPort);
+  const queueServer = extentServer('queue', options.queuePort);
   const table = load('table');
-  // Positional constructor arguments (see azurite/dist/src/*/…Configuration.js).
-  const blobServer = new blob.Server(
-    new blob.Config(
-      host,
-      options.blobPort ?? 0,
-      keepAlive,
-      file('__azurite_blob__.json'),
-      file('__azurite_blob_extent__.json'),
-      memory
-        ? []
-        : [{ locationId: 'Default', locationPath: path.join(dir, 'blobstorage'), maxConcurrency: 10 }],
-      false,
-      undefined,
-      false,
-      undefined,
-      false,
-      true,
-      '',
-      '',
-      '',
-      undefined,
-      false,
-      memory,
-    ),
-  );
-  const queueServer = new queue.Server(
-    new queue.Config(
-      host,
-      options.queuePort ?? 0,
-      keepAlive,
-      file('__azurite_queue__.json'),
-      file('__azurite_queue_extent__.json'),
-      memory
-        ? []
-        : [{ locationId: 'Default', locationPath: path.join(dir, 'queuestorage'), maxConcurrency: 10 }],
-      false,
-      undefined,
-      false,
-      undefined,
-      false,
-      true,
-      '',
-      '',
-      '',
-      undefined,
-      false,
-      memory,
-    ),
-  );
   const tableServer = new table.Server(
     new table.Config(
       host,
