@@ -3,12 +3,11 @@
  * emulator's clock) and the local Functions host serving `keyVaultEvents`, `rotationWorker` and
  * `poisonRuns`. Real SDK clients everywhere; nothing leaves 127.0.0.1.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
-import { localEnvironment } from '../../azure/index.js';
 import type { RotatorApp } from '../../composition/app.js';
 import { followClock } from '../../composition/clock.js';
 import { createJsonLogger } from '../../composition/logger.js';
@@ -18,20 +17,25 @@ import { poisonRunsFunction } from '../../functions/poisonRuns.js';
 import { rotationWorkerFunction } from '../../functions/rotationWorker.js';
 import { type RunningAzurite, startAzurite } from '../../local/azurite.js';
 import { type ResourceDeclaration, type RunningEmulator, startEmulator } from '../../local/emulator/index.js';
-import { emulatorSecretClient } from '../../local/emulator/testing.js';
 import { type RunningLocalHost, startLocalHost } from '../../local/host/index.js';
 import { createRunIdentity, FINAL_STATUSES } from '../../rotation/engine/index.js';
 import type { RunRecord } from '../../rotation/ports.js';
 import { loadSettings } from '../../rotation/settings.js';
+import {
+  armIds,
+  emulatorEnvironment,
+  FAST_EVENT_DELIVERY,
+  type KeyVaultEventSecret,
+  type KeyVaultEventType,
+  keyVaultEventIn,
+  secretClients,
+} from '../support/stack-parts.js';
 
-export const SUB = '00000000-0000-0000-0000-000000000000';
+export { asCloudEvent, randomValue, SUB } from '../support/stack-parts.js';
+
 export const RG = 'rg-rotator-demo';
 export const VAULT = 'kv-rotator-demo';
-export const armId = (type: string, name: string) =>
-  `/subscriptions/${SUB}/resourceGroups/${RG}/providers/${type}/${name}`;
-export const accountId = (name: string) => armId('Microsoft.CognitiveServices/accounts', name);
-export const acsId = (name: string) => armId('Microsoft.Communication/communicationServices', name);
-export const siteId = (name: string) => armId('Microsoft.Web/sites', name);
+export const { armId, accountId, acsId, siteId } = armIds(RG);
 
 export interface StackOptions {
   vaults?: string[];
@@ -71,14 +75,9 @@ export async function startRotationStack(options: StackOptions): Promise<Rotatio
     vaults,
     stateDir,
     resources: options.resources ?? [],
-    eventDelivery: { retryDelayMs: 20, maxRetryDelayMs: 200, maxAttempts: 4, timeoutMs: 10_000 },
+    eventDelivery: FAST_EVENT_DELIVERY,
   });
-  const env = localEnvironment({
-    caCert: emulator.caCert,
-    vaultUrls: Object.fromEntries(emulator.vaults.map((v) => [v.name, v.url])),
-    armEndpoint: emulator.armEndpoint,
-    storageConnectionString: azurite.connectionString,
-  });
+  const env = emulatorEnvironment(emulator, azurite.connectionString);
   const settings = loadSettings({
     AzureWebJobsStorage: azurite.connectionString,
     ROTATION_CONFIG: JSON.stringify(options.config),
@@ -106,7 +105,6 @@ export async function startRotationStack(options: StackOptions): Promise<Rotatio
     timing: { queuePollMinMs: 20, queuePollMaxMs: 100, visibilityTimeoutSeconds: 1, drainTimeoutMs: 5_000 },
   });
 
-  const clients = new Map<string, SecretClient>();
   const webhook = `${host.url}/runtime/webhooks/eventgrid?functionName=keyVaultEvents`;
   return {
     azurite,
@@ -115,16 +113,7 @@ export async function startRotationStack(options: StackOptions): Promise<Rotatio
     app,
     functionKey,
     logLines,
-    secrets(vault = VAULT) {
-      let client = clients.get(vault);
-      if (!client) {
-        const url = emulator.vaults.find((v) => v.name === vault)?.url;
-        if (!url) throw new Error(`no vault ${vault}`);
-        client = emulatorSecretClient(url, emulator.caCert, { retryOptions: { maxRetries: 0 } });
-        clients.set(vault, client);
-      }
-      return client;
-    },
+    secrets: secretClients(emulator, VAULT),
     async deliver(body, { cloudEvents = false } = {}) {
       const response = await fetch(webhook, {
         method: 'POST',
@@ -159,48 +148,9 @@ export async function startRotationStack(options: StackOptions): Promise<Rotatio
   };
 }
 
-/** A Key Vault event exactly as Key Vault publishes it in the Event Grid schema. */
-export function keyVaultEvent(
-  type: 'SecretNearExpiry' | 'SecretExpired' | 'SecretNewVersionCreated',
-  secret: { name: string; version: string; expiresOn?: Date | undefined },
-  vault = VAULT,
-) {
-  return {
-    id: randomUUID(),
-    topic: `/subscriptions/${SUB}/resourceGroups/rotator-local/providers/Microsoft.KeyVault/vaults/${vault}`,
-    subject: secret.name,
-    eventType: `Microsoft.KeyVault.${type}`,
-    eventTime: new Date().toISOString(),
-    data: {
-      Id: `https://${vault}.vault.azure.net/secrets/${secret.name}/${secret.version}`,
-      VaultName: vault,
-      ObjectType: 'Secret',
-      ObjectName: secret.name,
-      Version: secret.version,
-      NBF: null,
-      EXP: secret.expiresOn ? String(Math.floor(secret.expiresOn.getTime() / 1000)) : null,
-    },
-    dataVersion: '1',
-    metadataVersion: '1',
-  };
-}
-
-/** The same event as a CloudEvents 1.0 event. */
-export function asCloudEvent(event: ReturnType<typeof keyVaultEvent>) {
-  return {
-    specversion: '1.0',
-    id: event.id,
-    source: event.topic,
-    subject: event.subject,
-    type: event.eventType,
-    time: event.eventTime,
-    data: event.data,
-  };
-}
-
-/** A random value that looks like nothing real (test credentials are generated at run time). */
-export function randomValue(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+/** A Key Vault event exactly as Key Vault publishes it in the Event Grid schema (default vault: `VAULT`). */
+export function keyVaultEvent(type: KeyVaultEventType, secret: KeyVaultEventSecret, vault = VAULT) {
+  return keyVaultEventIn(vault, type, secret);
 }
 
 /**

@@ -5,14 +5,13 @@
  * worker host the test starts and stops (so a fault can be in place before a run starts). Alerts go to a
  * local receiver that keeps their bodies; every log line, HTTP answer and alert is kept for the canary scan.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { localEnvironment } from '../../../azure/index.js';
 import type { RotatorApp } from '../../../composition/app.js';
 import { followClock } from '../../../composition/clock.js';
 import { resetRotatorApp, setRotatorApp } from '../../../composition/instance.js';
@@ -28,22 +27,28 @@ import {
   startEmulator,
 } from '../../../local/emulator/index.js';
 import type { InvariantChecker } from '../../../local/emulator/invariants/index.js';
-import { emulatorSecretClient } from '../../../local/emulator/testing.js';
 import { type RunningFaultProxy, startFaultProxy } from '../../../local/fault-proxy/index.js';
 import { type LocalHostTiming, type RunningLocalHost, startLocalHost } from '../../../local/host/index.js';
 import type { ResolvedConfig } from '../../../rotation/config/index.js';
 import { createRunIdentity, type EngineTiming, FINAL_STATUSES } from '../../../rotation/engine/index.js';
 import type { RunRecord } from '../../../rotation/ports.js';
 import { loadSettings } from '../../../rotation/settings.js';
+import {
+  armIds,
+  emulatorEnvironment,
+  FAST_EVENT_DELIVERY,
+  type KeyVaultEventSecret,
+  type KeyVaultEventType,
+  keyVaultEventIn,
+  secretClients,
+} from '../../support/stack-parts.js';
 
-export const SUB = '00000000-0000-0000-0000-000000000000';
+export { asCloudEvent, randomValue, SUB } from '../../support/stack-parts.js';
+
 export const RG = 'rg-reliability';
 export const VAULT = 'kv-reliability';
 export const ALERT_PATH = '/alerts/ops';
-export const armId = (type: string, name: string) =>
-  `/subscriptions/${SUB}/resourceGroups/${RG}/providers/${type}/${name}`;
-export const accountId = (name: string) => armId('Microsoft.CognitiveServices/accounts', name);
-export const siteId = (name: string) => armId('Microsoft.Web/sites', name);
+export const { armId, accountId, siteId } = armIds(RG);
 
 export interface ReliabilityStackOptions {
   vaults?: string[];
@@ -131,10 +136,6 @@ const HOST_TIMING: Partial<LocalHostTiming> = {
 /** Far from any date a test reaches: the sweep runs only when a test invokes it. */
 const SWEEP_NEVER = '0 0 0 1 1 *';
 
-export function randomValue(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
-}
-
 export async function startReliabilityStack(options: ReliabilityStackOptions): Promise<ReliabilityStack> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'reliability-'));
   const vaults = options.vaults ?? [VAULT];
@@ -158,7 +159,7 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
       vaults,
       stateDir,
       resources: options.resources ?? [],
-      eventDelivery: { retryDelayMs: 20, maxRetryDelayMs: 200, maxAttempts: 4, timeoutMs: 10_000 },
+      eventDelivery: FAST_EVENT_DELIVERY,
       invariants: {
         managed: (vault, name) => {
           const secret = config?.findSecret(vault, name);
@@ -173,12 +174,7 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
       },
     });
     stops.push(() => emulator.stop());
-    const env = localEnvironment({
-      caCert: emulator.caCert,
-      vaultUrls: Object.fromEntries(emulator.vaults.map((v) => [v.name, v.url])),
-      armEndpoint: emulator.armEndpoint,
-      storageConnectionString: proxy.connectionString,
-    });
+    const env = emulatorEnvironment(emulator, proxy.connectionString);
     const rotationConfig = {
       ...options.config,
       channels: { ops: { type: 'slack', url: alerts.url(ALERT_PATH), events: ALL_ALERT_KINDS } },
@@ -237,7 +233,6 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
     };
     if (options.worker !== false) await startWorker();
 
-    const clients = new Map<string, SecretClient>();
     const api = async (pathAndQuery: string, request: ApiRequest = {}): Promise<HttpAnswer> => {
       const headers: Record<string, string> = { ...request.headers };
       if (request.key !== false) headers['x-functions-key'] = request.key ?? functionKey;
@@ -289,16 +284,7 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
             'aeg-event-type': 'Notification',
           },
         }),
-      secrets(vault = VAULT) {
-        let client = clients.get(vault);
-        if (!client) {
-          const url = emulator.vaults.find((v) => v.name === vault)?.url;
-          if (!url) throw new Error(`no vault ${vault}`);
-          client = emulatorSecretClient(url, emulator.caCert, { retryOptions: { maxRetries: 0 } });
-          clients.set(vault, client);
-        }
-        return client;
-      },
+      secrets: secretClients(emulator, VAULT),
       runId: (group, version, vault = VAULT) => createRunIdentity(vault, group, version.toLowerCase()),
       run: async (id) => (await app.engine.journal.get(id))?.run,
       async waitForRun(id, until = (run) => FINAL_STATUSES.has(run.status), timeoutMs = 20_000) {
@@ -395,41 +381,7 @@ export const ALL_ALERT_KINDS = [
   'rotation-paused',
 ] as const;
 
-/** A Key Vault event exactly as Key Vault publishes it in the Event Grid schema. */
-export function keyVaultEvent(
-  type: 'SecretNearExpiry' | 'SecretExpired' | 'SecretNewVersionCreated',
-  secret: { name: string; version: string; expiresOn?: Date | undefined },
-  vault = VAULT,
-) {
-  return {
-    id: randomUUID(),
-    topic: `/subscriptions/${SUB}/resourceGroups/rotator-local/providers/Microsoft.KeyVault/vaults/${vault}`,
-    subject: secret.name,
-    eventType: `Microsoft.KeyVault.${type}`,
-    eventTime: new Date().toISOString(),
-    data: {
-      Id: `https://${vault}.vault.azure.net/secrets/${secret.name}/${secret.version}`,
-      VaultName: vault,
-      ObjectType: 'Secret',
-      ObjectName: secret.name,
-      Version: secret.version,
-      NBF: null,
-      EXP: secret.expiresOn ? String(Math.floor(secret.expiresOn.getTime() / 1000)) : null,
-    },
-    dataVersion: '1',
-    metadataVersion: '1',
-  };
-}
-
-/** The same event as a CloudEvents 1.0 event. */
-export function asCloudEvent(event: ReturnType<typeof keyVaultEvent>) {
-  return {
-    specversion: '1.0',
-    id: event.id,
-    source: event.topic,
-    subject: event.subject,
-    type: event.eventType,
-    time: event.eventTime,
-    data: event.data,
-  };
+/** A Key Vault event exactly as Key Vault publishes it in the Event Grid schema (default vault: `VAULT`). */
+export function keyVaultEvent(type: KeyVaultEventType, secret: KeyVaultEventSecret, vault = VAULT) {
+  return keyVaultEventIn(vault, type, secret);
 }
