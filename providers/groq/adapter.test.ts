@@ -1,18 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeBearerKeyProvider } from '../openai-compatible/bearer-suite.js';
 import { modelsUrl } from '../openai-compatible/models.js';
 import { createGroqProvider, GROQ_BASE_URL, GROQ_DASHBOARD_URL } from './index.js';
 
+/** Key-shaped but generated per run: never a literal that looks like a real key. */
+const hex32 = randomBytes(16).toString('hex');
+
 describeBearerKeyProvider({
   kind: 'groq',
   create: createGroqProvider,
   modelsPath: '/groq/openai/v1/models',
-  malformed: [
-    'sk-0123456789abcdef0123456789abcdef',
-    'gsk_',
-    'gsk_short-with-dash!',
-    'Bearer gsk_abcdefghijklmnopqrstuvwxyz',
-  ],
+  malformed: [`sk-${hex32}`, 'gsk_', 'gsk_short-with-dash!', 'Bearer gsk_abcdefghijklmnopqrstuvwxyz'],
   deniedMessage: /Invalid API Key/,
   dashboardUrl: GROQ_DASHBOARD_URL,
   noun: 'Groq API key',

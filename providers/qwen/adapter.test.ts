@@ -1,14 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeBearerKeyProvider } from '../openai-compatible/bearer-suite.js';
 import { modelsUrl } from '../openai-compatible/models.js';
 import { manualContext } from '../openai-compatible/testing.js';
 import { createQwenProvider, QWEN_BASE_URLS, QWEN_DASHBOARD_URLS, qwenSettingsSchema } from './index.js';
 
+/** Key-shaped but generated per run: never a literal that looks like a real key. */
+const hex32 = randomBytes(16).toString('hex');
+
 describeBearerKeyProvider({
   kind: 'qwen',
   create: createQwenProvider,
   modelsPath: '/qwen/compatible-mode/v1/models',
-  malformed: ['gsk_0123456789abcdef0123456789abcdef', 'sk-', 'dashscope-0123456789abcdef0123456789abcdef'],
+  malformed: [`gsk_${hex32}`, 'sk-', `dashscope-${hex32}`],
   deniedMessage: /Incorrect API key provided/,
   dashboardUrl: QWEN_DASHBOARD_URLS.intl,
   noun: 'Model Studio API key',

@@ -1,14 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { describeBearerKeyProvider } from '../openai-compatible/bearer-suite.js';
 import { modelsUrl } from '../openai-compatible/models.js';
 import { manualContext } from '../openai-compatible/testing.js';
 import { createTogetherAiProvider, TOGETHER_BASE_URL, TOGETHER_DASHBOARD_URL } from './index.js';
 
+/** Key-shaped but generated per run: never a literal that looks like a real key. */
+const hex32 = randomBytes(16).toString('hex');
+
 describeBearerKeyProvider({
   kind: 'together-ai',
   create: createTogetherAiProvider,
   modelsPath: '/together/v1/models',
-  malformed: ['0123456789abcdef', 'g'.repeat(64), 'sk-0123456789abcdef0123456789abcdef', 'tgp_v1_short'],
+  malformed: ['0123456789abcdef', 'g'.repeat(64), `sk-${hex32}`, 'tgp_v1_short'],
   deniedMessage: /Invalid API key provided/,
   dashboardUrl: TOGETHER_DASHBOARD_URL,
   noun: 'Together AI API key',
