@@ -7,6 +7,7 @@ import type { TableClient } from '@azure/data-tables';
 import { RotationError } from '../rotation/errors.js';
 import type { HeartbeatStore, SweepHeartbeat } from '../rotation/ports.js';
 import { wrapAzureError } from './errors.js';
+import { tableOnFirstUse } from './table-ready.js';
 
 export const HEARTBEAT_TABLE = 'rotationsweeps';
 const PARTITION = 'sweep';
@@ -32,26 +33,13 @@ function encode(beat: SweepHeartbeat): string {
 }
 
 export class TableHeartbeatStore implements HeartbeatStore {
-  private ready: Promise<TableClient> | undefined;
-
   /** @param table - lazily builds the client, e.g. `() => factory.tableClient(HEARTBEAT_TABLE)`. */
-  constructor(private readonly table: () => Promise<TableClient>) {}
-
-  private client(): Promise<TableClient> {
-    this.ready ??= (async () => {
-      const client = await this.table();
-      try {
-        await client.createTable();
-      } catch (error) {
-        throw wrapAzureError(error, { action: `create table ${HEARTBEAT_TABLE}` });
-      }
-      return client;
-    })().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+  constructor(table: () => Promise<TableClient>) {
+    this.client = tableOnFirstUse(table, HEARTBEAT_TABLE);
   }
+
+  /** The client, with the table created on first use (see `tableOnFirstUse`). */
+  private readonly client: () => Promise<TableClient>;
 
   async record(beat: SweepHeartbeat): Promise<void> {
     const client = await this.client();

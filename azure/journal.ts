@@ -14,6 +14,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { RotationError } from '../rotation/errors.js';
 import type { HistoryFilter, Journal, RunRecord } from '../rotation/ports.js';
 import { azureCodeOf, azureStatusOf, wrapAzureError } from './errors.js';
+import { tableOnFirstUse } from './table-ready.js';
 
 export const JOURNAL_TABLE = 'rotationruns';
 
@@ -149,29 +150,16 @@ export function historyFilterExpression(filter: HistoryFilter, odata: Odata): st
 }
 
 export class TableJournal implements Journal {
-  private ready: Promise<TableClient> | undefined;
   /** Set once the index-complete marker has been seen or written: a missing index row means "no run". */
   private indexComplete = false;
 
   /** @param table - lazily builds the client, e.g. `() => factory.tableClient(JOURNAL_TABLE)`. */
-  constructor(private readonly table: () => Promise<TableClient>) {}
-
-  /** The client, with the table created on first use (once per instance; retried after a failure). */
-  private client(): Promise<TableClient> {
-    this.ready ??= (async () => {
-      const client = await this.table();
-      try {
-        await client.createTable();
-      } catch (error) {
-        throw wrapAzureError(error, { action: `create table ${JOURNAL_TABLE}` });
-      }
-      return client;
-    })().catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
-    return this.ready;
+  constructor(table: () => Promise<TableClient>) {
+    this.client = tableOnFirstUse(table, JOURNAL_TABLE);
   }
+
+  /** The client, with the table created on first use (see `tableOnFirstUse`). */
+  private readonly client: () => Promise<TableClient>;
 
   private async odata(): Promise<Odata> {
     const { odata } = await import('@azure/data-tables');

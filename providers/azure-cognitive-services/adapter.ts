@@ -9,6 +9,7 @@ import { callArm } from '../shared/arm-errors.js';
 import { type ArmResourceId, parseArmResourceId } from '../shared/arm-id.js';
 import { createDualKeyProvider, type KeySlot } from '../shared/dual-key.js';
 import { type DataPlaneOptions, probe } from '../shared/http-probe.js';
+import { oncePerResource } from '../shared/per-resource.js';
 import type { CognitiveAccountInfo, CognitiveKeyName, CognitiveKeys, CognitiveKeysClient } from './client.js';
 import { cognitiveProbeRequest } from './data-plane.js';
 import {
@@ -50,24 +51,15 @@ function slots(resource: ArmResourceId, keys: CognitiveKeys): Record<CognitiveCr
 export function createCognitiveServicesProvider(
   deps: CognitiveServicesProviderDeps,
 ): CredentialProvider<CognitiveServicesSettings> {
-  /** Account kind and endpoint never change for an account: one ARM GET per process and account. */
-  const accounts = new Map<string, Promise<CognitiveAccountInfo>>();
-
   const client = async (resource: ArmResourceId) => deps.keysClient(resource.subscriptionId);
 
-  const accountInfo = (resource: ArmResourceId): Promise<CognitiveAccountInfo> => {
-    const cacheKey = resource.id.toLowerCase();
-    let info = accounts.get(cacheKey);
-    if (!info) {
-      info = callArm(
-        { resourceId: resource.id, operation: 'get', roleHint: cognitiveServicesRoleHint(resource.id) },
-        async () => (await client(resource)).get(resource.resourceGroup, resource.name),
-      );
-      accounts.set(cacheKey, info);
-      info.catch(() => accounts.delete(cacheKey));
-    }
-    return info;
-  };
+  /** Account kind and endpoint never change for an account: one ARM GET per process and account. */
+  const accountInfo = oncePerResource<CognitiveAccountInfo>((resource) =>
+    callArm(
+      { resourceId: resource.id, operation: 'get', roleHint: cognitiveServicesRoleHint(resource.id) },
+      async () => (await client(resource)).get(resource.resourceGroup, resource.name),
+    ),
+  );
 
   const validate = async (
     ctx: ProviderContext<CognitiveServicesSettings>,

@@ -10,6 +10,7 @@ import { callArm } from '../shared/arm-errors.js';
 import { type ArmResourceId, parseArmResourceId } from '../shared/arm-id.js';
 import { createDualKeyProvider, type KeySlot } from '../shared/dual-key.js';
 import { type DataPlaneOptions, probe, withTrailingSlash } from '../shared/http-probe.js';
+import { oncePerResource } from '../shared/per-resource.js';
 import type {
   CommunicationKeys,
   CommunicationKeysClient,
@@ -51,24 +52,15 @@ const FIELDS = {
 export function createCommunicationProvider(
   deps: CommunicationProviderDeps,
 ): CredentialProvider<CommunicationSettings> {
-  /** The host name never changes for a resource: one ARM GET per process and resource. */
-  const resources = new Map<string, Promise<CommunicationResourceInfo>>();
-
   const client = async (resource: ArmResourceId) => deps.keysClient(resource.subscriptionId);
 
-  const resourceInfo = (resource: ArmResourceId): Promise<CommunicationResourceInfo> => {
-    const cacheKey = resource.id.toLowerCase();
-    let info = resources.get(cacheKey);
-    if (!info) {
-      info = callArm(
-        { resourceId: resource.id, operation: 'get', roleHint: communicationRoleHint(resource.id) },
-        async () => (await client(resource)).get(resource.resourceGroup, resource.name),
-      );
-      resources.set(cacheKey, info);
-      info.catch(() => resources.delete(cacheKey));
-    }
-    return info;
-  };
+  /** The host name never changes for a resource: one ARM GET per process and resource. */
+  const resourceInfo = oncePerResource<CommunicationResourceInfo>((resource) =>
+    callArm(
+      { resourceId: resource.id, operation: 'get', roleHint: communicationRoleHint(resource.id) },
+      async () => (await client(resource)).get(resource.resourceGroup, resource.name),
+    ),
+  );
 
   /** The endpoint ARM would put in a connection string: `https://{hostName}/`. */
   const armEndpoint = async (resource: ArmResourceId): Promise<string> => {
