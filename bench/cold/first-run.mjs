@@ -1,10 +1,13 @@
-// Loads the built Functions entry point (registering every function), then what the first rotation of a
-// cold process loads on first use: the function's module, the composition root and the SDKs a key-pair
-// rotation with an App Service consumer needs in Azure. Prints the times and RSS on stdout.
+// Loads the built Functions entry point (registering every function) as the worker does — `require`, it is
+// CommonJS — then what the first rotation of a cold process loads on first use: the function's module, the
+// composition root and the SDKs a key-pair rotation with an App Service consumer needs in Azure. Prints the
+// times and RSS on stdout.
+import { createRequire } from 'node:module';
+
 const [dist, ...sdks] = process.argv.slice(2);
 const rss = () => process.memoryUsage().rss;
 const t0 = performance.now();
-await import(`${dist}/functions/index.js`);
+createRequire(import.meta.url)(`${dist}/functions/index.cjs`);
 const t1 = performance.now();
 const rss1 = rss();
 await Promise.all([
