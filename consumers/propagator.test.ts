@@ -30,7 +30,10 @@ afterAll(async () => {
   await receiver.close();
 });
 
-function harness(consumers: Record<string, ConsumerConfigInput>, options: { failRestarts?: number } = {}) {
+function harness(
+  consumers: Record<string, ConsumerConfigInput>,
+  options: { failRestarts?: number; coalesceWindowMs?: number } = {},
+) {
   const restarts: { resourceId: string; options: RestartOptions; at: number }[] = [];
   let failRestarts = options.failRestarts ?? 0;
   const restarter: SiteRestarter = {
@@ -61,7 +64,10 @@ function harness(consumers: Record<string, ConsumerConfigInput>, options: { fail
     eventGrid,
     clock: fixedClock(),
     log,
-    timing: FAST_TIMING,
+    timing:
+      options.coalesceWindowMs === undefined
+        ? FAST_TIMING
+        : { ...FAST_TIMING, coalesceWindowMs: options.coalesceWindowMs },
   });
   return { propagator, restarts, published, log };
 }
@@ -215,6 +221,36 @@ describe('createPropagator', () => {
         detail: 'restarted web-api (soft, one restart shared by 3 requests)',
       });
     }
+  });
+
+  it('restarts at once for an announced run alone, and shares one restart among announced siblings', async () => {
+    // A window of a minute: were it waited for, these tests would time out.
+    const { propagator, restarts } = harness(
+      {
+        web: { type: 'app-service', resourceId: SITE },
+        hook: { type: 'webhook', url: receiver.url('/hook'), signingKey: { secretRef: 'hook-signing-key' } },
+      },
+      { coalesceWindowMs: 60_000 },
+    );
+    const withdrawA = propagator.expect!(group(['web', 'hook'], 'a'), 'run-a');
+    const [alone] = await propagator.propagate(testRun({ id: 'run-a', group: 'a' }), group(['web'], 'a'));
+    expect(alone).toMatchObject({ status: 'ok', detail: 'restarted web-api (soft)' });
+    withdrawA();
+    expect(restarts).toHaveLength(1);
+
+    const withdrawB = propagator.expect!(group(['web'], 'b'), 'run-b');
+    const withdrawC = propagator.expect!(group(['web'], 'c'), 'run-c');
+    const b = propagator.propagate(testRun({ id: 'run-b', group: 'b' }), group(['web'], 'b'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(restarts).toHaveLength(1); // run-c is still on its way
+    const c = propagator.propagate(testRun({ id: 'run-c', group: 'c' }), group(['web'], 'c'));
+    const outcomes = await Promise.all([b, c]);
+    expect(restarts).toHaveLength(2);
+    for (const [outcome] of outcomes) {
+      expect(outcome).toMatchObject({ detail: 'restarted web-api (soft, one restart shared by 2 requests)' });
+    }
+    withdrawB();
+    withdrawC();
   });
 
   it('waits for the health URL and fails (without retrying the restart) when it never comes up', async () => {

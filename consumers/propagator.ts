@@ -162,6 +162,18 @@ export function createPropagator(deps: PropagatorDeps): Propagator {
       readAhead.start(configs, new Set(group.secrets.map((s) => s.name.toLowerCase())));
     },
 
+    expect(group, runId) {
+      const withdrawals = consumerNames(group).flatMap((name) => {
+        const raw = Object.hasOwn(deps.consumers, name) ? deps.consumers[name] : undefined;
+        const parsed = consumerConfigSchema.safeParse(raw);
+        if (!parsed.success || parsed.data.type !== 'app-service') return [];
+        return [coalescer.expect(parsed.data.resourceId, parsed.data.slot, runId)];
+      });
+      return () => {
+        for (const withdraw of withdrawals) withdraw();
+      };
+    },
+
     async propagate(run, group) {
       const names = consumerNames(group);
       if (names.length === 0) return [];

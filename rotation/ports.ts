@@ -356,6 +356,12 @@ export interface Propagator {
    * promotion begins. Refs to the group's own secrets are not read ahead. Never throws.
    */
   prepare?(group: CredentialGroup): void;
+  /**
+   * Optional: announces, when a worker takes run `runId`, that it will propagate to the group's consumers,
+   * so a restart shared with other runs waits for the runs announced (and no longer) instead of a fixed
+   * window. Returns the withdrawal, which the engine calls when the run's attempt ends. Never throws.
+   */
+  expect?(group: CredentialGroup, runId: string): () => void;
   /** Restarts / notifies every consumer; never throws for one consumer's failure. */
   propagate(run: RunRecord, group: CredentialGroup): Promise<ConsumerOutcome[]>;
 }

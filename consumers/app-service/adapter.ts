@@ -25,7 +25,7 @@ export function createAppServiceConsumer(deps: AppServiceDeps): ConsumerAdapter<
   return {
     kind: 'app-service',
     schema: appServiceConsumerSchema,
-    async deliver(config) {
+    async deliver(config, delivery) {
       const parsed = parseSiteId(config.resourceId);
       if (!parsed.ok) throw new RotationError('ConfigInvalid', `resourceId: ${parsed.reason}`);
       const idSlot = parsed.site.slot;
@@ -43,11 +43,15 @@ export function createAppServiceConsumer(deps: AppServiceDeps): ConsumerAdapter<
           ? undefined
           : requireHttpUrl(await deps.resolveSetting(config.healthUrl), 'healthUrl');
 
-      const receipt = await deps.coalescer.restart(config.resourceId, {
-        ...(slot === undefined ? {} : { slot }),
-        soft: config.softRestart,
-        synchronous: healthUrl === undefined,
-      });
+      const receipt = await deps.coalescer.restart(
+        config.resourceId,
+        {
+          ...(slot === undefined ? {} : { slot }),
+          soft: config.softRestart,
+          synchronous: healthUrl === undefined,
+        },
+        delivery.run.id,
+      );
       const site = receipt.slot === 'production' ? parsed.site.name : `${parsed.site.name}/${receipt.slot}`;
       const shared = receipt.requests > 1 ? `, one restart shared by ${receipt.requests} requests` : '';
       let detail = `restarted ${site} (${receipt.soft ? 'soft' : 'hard'}${shared})`;

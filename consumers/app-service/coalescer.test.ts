@@ -82,4 +82,86 @@ describe('RestartCoalescer', () => {
     await expect(coalescer.restart(SITE, { soft: true })).resolves.toMatchObject({ requests: 1 });
     expect(calls).toHaveLength(2);
   });
+
+  describe('runs that announced themselves', () => {
+    it('restarts at once for a run alone, without waiting for the window', async () => {
+      const { restarter, calls } = countingRestarter();
+      const coalescer = new RestartCoalescer(restarter, { windowMs: 60_000 });
+      const withdraw = coalescer.expect(SITE, undefined, 'run-a');
+      const started = performance.now();
+      await expect(coalescer.restart(SITE, { soft: true }, 'run-a')).resolves.toMatchObject({ requests: 1 });
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(calls).toHaveLength(1);
+      withdraw();
+      expect(coalescer.openWindows).toBe(0);
+    });
+
+    it('waits for every announced sibling, then restarts once for all of them', async () => {
+      const { restarter, calls } = countingRestarter();
+      const coalescer = new RestartCoalescer(restarter, { windowMs: 60_000 });
+      coalescer.expect(SITE, undefined, 'run-a');
+      coalescer.expect(SITE.toLowerCase(), undefined, 'run-b');
+      const a = coalescer.restart(SITE, { soft: true }, 'run-a');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toHaveLength(0); // run-b is on its way
+      const b = coalescer.restart(SITE, { soft: false }, 'run-b');
+      const receipts = await Promise.all([a, b]);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.options).toEqual({ soft: false, synchronous: false });
+      expect(receipts.map((r) => r.requests)).toEqual([2, 2]);
+    });
+
+    it('stops waiting for a sibling that withdraws (its run ended before propagating)', async () => {
+      const { restarter, calls } = countingRestarter();
+      const coalescer = new RestartCoalescer(restarter, { windowMs: 60_000 });
+      coalescer.expect(SITE, undefined, 'run-a');
+      const withdrawB = coalescer.expect(SITE, undefined, 'run-b');
+      const a = coalescer.restart(SITE, { soft: true }, 'run-a');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toHaveLength(0);
+      withdrawB();
+      await expect(a).resolves.toMatchObject({ requests: 1 });
+      expect(calls).toHaveLength(1);
+    });
+
+    it('does not wait for a run announced for another site or slot', async () => {
+      const { restarter, calls } = countingRestarter();
+      const coalescer = new RestartCoalescer(restarter, { windowMs: 60_000 });
+      coalescer.expect(SITE, undefined, 'run-a');
+      coalescer.expect(SITE, 'staging', 'run-b');
+      coalescer.expect(SITE.replace('web-api', 'worker'), undefined, 'run-c');
+      await coalescer.restart(SITE, { soft: true }, 'run-a');
+      expect(calls).toHaveLength(1);
+    });
+
+    it('keeps the window open for its full length when a request nobody announced joins', async () => {
+      const { restarter, calls } = countingRestarter();
+      const coalescer = new RestartCoalescer(restarter, { windowMs: 80 });
+      coalescer.expect(SITE, undefined, 'run-a');
+      const unannounced = coalescer.restart(SITE, { soft: true });
+      const a = coalescer.restart(SITE, { soft: true }, 'run-a');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(calls).toHaveLength(0); // a caller that cannot tell may have siblings: the window decides
+      await expect(Promise.all([unannounced, a])).resolves.toHaveLength(2);
+      expect(calls).toHaveLength(1);
+    });
+
+    it('caps the wait for a slow sibling at the window', async () => {
+      const { restarter, calls } = countingRestarter();
+      const coalescer = new RestartCoalescer(restarter, { windowMs: 40 });
+      coalescer.expect(SITE, undefined, 'run-a');
+      coalescer.expect(SITE, undefined, 'slow');
+      await coalescer.restart(SITE, { soft: true }, 'run-a');
+      expect(calls).toHaveLength(1);
+    });
+
+    it('restarts a retry of a run at once: it asked before, nobody waits for it', async () => {
+      const { restarter, calls } = countingRestarter({ fail: 1 });
+      const coalescer = new RestartCoalescer(restarter, { windowMs: 60_000 });
+      coalescer.expect(SITE, undefined, 'run-a');
+      await expect(coalescer.restart(SITE, { soft: true }, 'run-a')).rejects.toThrow('ARM is down');
+      await expect(coalescer.restart(SITE, { soft: true }, 'run-a')).resolves.toMatchObject({ requests: 1 });
+      expect(calls).toHaveLength(2);
+    });
+  });
 });
