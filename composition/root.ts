@@ -59,6 +59,7 @@ export interface CreateRotatorAppOptions {
 export const FAST_ENGINE_TIMING: EngineTiming = {
   leaseSeconds: 15,
   leaseRenewEveryMs: 5_000,
+  leaseFreshMs: 500,
   validation: { initialDelayMs: 20, maxDelayMs: 200, factor: 2 },
   promoteAttempts: 3,
   promoteBackoff: { initialDelayMs: 10, maxDelayMs: 50, factor: 2 },

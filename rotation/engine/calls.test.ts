@@ -7,8 +7,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createScenario } from '../fakes/scenario.js';
 import { FakeWorld, fakeGroup, runRequest } from '../fakes/world.js';
-import type { ProviderContext } from '../ports.js';
+import type { Propagator, ProviderContext } from '../ports.js';
 import { enqueueRotation } from './enqueue.js';
+import { executeRun } from './execute.js';
 import { tryAcquireSlot } from './slots.js';
 import { waitForRuns } from './wait.js';
 
@@ -109,6 +110,56 @@ describe('calls per rotation', () => {
     const [run] = await world.drain();
     expect(run).toMatchObject({ status: 'skipped' });
     expect(prepare).not.toHaveBeenCalled();
+  });
+});
+
+describe('round trips per rotation', () => {
+  it('takes the run slot and the group lease together, and reads the group alongside the journal row', async () => {
+    const { world, request } = createScenario();
+    await enqueueRotation(world.deps, request());
+    const acquisitions = track(world.locks, 'tryAcquire', 5);
+    world.faults.resetCalls();
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'done' });
+    expect(acquisitions).toMatchObject({ calls: 2, peak: 2 });
+    const calls = world.faults.calls;
+    // the group's reads and the spacing query start before the row is read, not after it
+    expect(calls.indexOf('store.getCurrent')).toBeLessThan(calls.indexOf('journal.get'));
+    expect(calls.indexOf('journal.list')).toBeLessThan(calls.indexOf('journal.get'));
+  });
+
+  it('confirms the lease alongside each phase write, never in a round trip of its own', async () => {
+    const { world, request } = createScenario();
+    await enqueueRotation(world.deps, request());
+    world.faults.resetCalls();
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'done' });
+    const calls = world.faults.calls;
+    const renewals = calls.flatMap((op, i) => (op === 'lease.renew' ? [i] : []));
+    // claimed, issued, validated, promoted: each followed by a step; the last write ends the run
+    expect(renewals).toHaveLength(4);
+    for (const i of renewals) expect(calls[i - 1]).toBe('journal.replace');
+  });
+
+  it('announces the run to the propagator when it starts and withdraws it when it ends', async () => {
+    const { world, request } = createScenario();
+    const events: string[] = [];
+    const inner = world.propagator;
+    const propagator: Propagator = {
+      propagate: (...args) => {
+        events.push('propagate');
+        return inner.propagate(...args);
+      },
+      expect: (group, runId) => {
+        events.push(`expect ${group.id} ${runId}`);
+        return () => events.push(`withdraw ${runId}`);
+      },
+    };
+    await enqueueRotation(world.deps, request());
+    const [message] = world.queue.takeVisible();
+    const run = await executeRun({ ...world.deps, propagator }, message!);
+    expect(run).toMatchObject({ status: 'done' });
+    expect(events).toEqual([`expect ${run.group} ${run.id}`, 'propagate', `withdraw ${run.id}`]);
   });
 });
 

@@ -42,6 +42,12 @@ export interface EngineTiming {
   leaseSeconds: number;
   /** How often the lease keeper renews; well under `leaseSeconds`. */
   leaseRenewEveryMs: number;
+  /**
+   * How old the lease's last confirmation by storage may be when a step acts on the outside world. Each
+   * phase's journal write confirms the lease alongside (no round trip of its own), so a run that goes
+   * straight on acts on a confirmation milliseconds old; one held up longer than this confirms again.
+   */
+  leaseFreshMs: number;
   /** Backoff between validation attempts (the total is bounded by `validationTimeoutSeconds`). */
   validation: BackoffProfile;
   /** Attempts per Key Vault write while promoting (siblings must not stay on different keys). */
@@ -52,6 +58,7 @@ export interface EngineTiming {
 export const DEFAULT_TIMING: EngineTiming = {
   leaseSeconds: 60,
   leaseRenewEveryMs: 20_000,
+  leaseFreshMs: 500,
   validation: { initialDelayMs: 2_000, maxDelayMs: 30_000, factor: 2 },
   promoteAttempts: 4,
   promoteBackoff: { initialDelayMs: 1_000, maxDelayMs: 8_000, factor: 2 },

@@ -12,14 +12,15 @@ import { RUN_PHASES } from '../kinds.js';
 import type { RunRecord, RunRequest } from '../ports.js';
 import { escalateManualRun } from './compromise.js';
 import { type EngineDeps, timingOf } from './deps.js';
-import { RunFlow } from './flow.js';
+import { type GroupReads, prepareProvider, RunFlow, readGroupCurrents } from './flow.js';
 import { NO_VERSION } from './identity.js';
 import { acquireGroupLease, type LeaseKeeper } from './lease-keeper.js';
 import { checkValidity, notStarted, spacingReason, startDecision } from './policy.js';
+import type { BoundProvider } from './provider.js';
 import { createOrGet, enterPhase, newRunRecord, RunWriter } from './records.js';
 import { executeRepropagation } from './repropagate.js';
 import { executeRollback } from './rollback-run.js';
-import { acquireRunSlot, concurrencyOf, deferRun, runIdOf } from './slots.js';
+import { acquireRunSlot, concurrencyOf, deferRun, runIdOf, tryAcquireSlot } from './slots.js';
 import { claim, issue, validate } from './steps-issue.js';
 import { finish, promote, propagate, revoke, revokes } from './steps-promote.js';
 import { type RunTarget, resolveTarget } from './target.js';
@@ -28,29 +29,93 @@ export async function executeRun(deps: EngineDeps, request: RunRequest): Promise
   if (request.dryRun) {
     throw new RotationError('BadRequest', 'dry runs change nothing and are never executed: use planRotation');
   }
-  // ROTATION_CONCURRENCY: a run executes only while it holds a slot (slots.ts); else it is deferred.
-  const slot = await acquireRunSlot(deps);
-  if (!slot) return deferRun(deps, request, await runIdOf(deps, request), concurrencyOf(deps));
-  // Leases to let go when the run ends: released together, one round trip instead of one each.
-  const held: LeaseKeeper[] = [slot];
+  if (request.action === 'rollback' || request.action === 'repropagate')
+    return executeUnderSlot(deps, request);
+  const target = await resolveTarget(deps, request);
+  const held = await takeSlotAndLease(deps, target);
+  if (!held) return deferRun(deps, request, target.runId, concurrencyOf(deps));
   try {
-    if (request.action === 'rollback') return await executeRollback(deps, request);
-    if (request.action === 'repropagate') return await executeRepropagation(deps, request);
-    return await executeRotation(deps, request, held);
+    return await runUnderLease(deps, request, target, held.lease, true);
   } finally {
-    await Promise.all(held.map((keeper) => keeper.stop()));
+    // Released together: one round trip instead of one each.
+    await Promise.all([held.slot.stop(), held.lease.stop()]);
   }
 }
 
-async function executeRotation(
+/** Rollbacks and re-propagations hold a run slot; they take the group's lease themselves. */
+async function executeUnderSlot(deps: EngineDeps, request: RunRequest): Promise<RunRecord> {
+  // ROTATION_CONCURRENCY: a run executes only while it holds a slot (slots.ts); else it is deferred.
+  const slot = await acquireRunSlot(deps);
+  if (!slot) return deferRun(deps, request, await runIdOf(deps, request), concurrencyOf(deps));
+  try {
+    if (request.action === 'rollback') return await executeRollback(deps, request);
+    return await executeRepropagation(deps, request);
+  } finally {
+    await slot.stop();
+  }
+}
+
+/**
+ * A run slot (ROTATION_CONCURRENCY, slots.ts) and the group's lease, asked for together: one round trip,
+ * not two in a row. Throws `RunInProgress` (transient) when another worker holds the group; undefined when
+ * every slot stayed busy (the caller defers the run).
+ */
+async function takeSlotAndLease(
   deps: EngineDeps,
-  request: RunRequest,
-  held: LeaseKeeper[],
-): Promise<RunRecord> {
-  const target = await resolveTarget(deps, request);
-  const keeper = await acquireGroupLease(deps, target.group.vault, target.group.id, timingOf(deps));
-  held.push(keeper);
-  return runUnderLease(deps, request, target, keeper, true);
+  target: RunTarget,
+): Promise<{ slot: LeaseKeeper; lease: LeaseKeeper } | undefined> {
+  const timing = timingOf(deps);
+  const groupLease = () => acquireGroupLease(deps, target.group.vault, target.group.id, timing);
+  const [slot, lease] = await Promise.allSettled([
+    tryAcquireSlot(deps, concurrencyOf(deps), timing),
+    groupLease(),
+  ]);
+  if (slot.status === 'fulfilled' && slot.value && lease.status === 'fulfilled') {
+    return { slot: slot.value, lease: lease.value };
+  }
+  await Promise.all([
+    slot.status === 'fulfilled' ? slot.value?.stop() : undefined,
+    lease.status === 'fulfilled' ? lease.value.stop() : undefined,
+  ]);
+  if (lease.status === 'rejected') throw lease.reason;
+  if (slot.status === 'rejected') throw slot.reason;
+  // Every slot was busy: wait for one, then take the group's lease again (it was let go meanwhile, so
+  // no group waits behind a run that cannot start).
+  const waited = await acquireRunSlot(deps);
+  if (!waited) return undefined;
+  try {
+    return { slot: waited, lease: await groupLease() };
+  } catch (error) {
+    await waited.stop();
+    throw error;
+  }
+}
+
+/**
+ * Reads a run needs whatever its journal row says, started with the row's read instead of after it: the
+ * group's current versions, the group's other runs (spacing) and the provider's own preparation. Only
+ * once the group's lease is held: nothing else writes the group while these reads are used.
+ */
+function headStart(deps: EngineDeps, target: RunTarget, request: RunRequest): HeadStart | undefined {
+  if (deps.settings.paused) return undefined; // the run is skipped without reading anything
+  const bound = prepareProvider(deps, target.group);
+  return {
+    reads: readGroupCurrents(deps, target.group),
+    bound,
+    others: request.compromised ? undefined : settle(otherRuns(deps, target.group, target.runId)),
+  };
+}
+
+interface HeadStart {
+  reads: Promise<GroupReads>;
+  bound: BoundProvider | undefined;
+  others: Promise<PromiseSettledResult<RunRecord[]>> | undefined;
+}
+
+/** The outcome of a promise started ahead of its use (no unhandled rejection if it is never used). */
+async function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  const [result] = await Promise.allSettled([promise]);
+  return result!;
 }
 
 async function runUnderLease(
@@ -61,6 +126,7 @@ async function runUnderLease(
   mayFollowUp: boolean,
 ): Promise<RunRecord> {
   const now = deps.clock.now();
+  const head = headStart(deps, target, request);
   const row = await createOrGet(
     deps.journal,
     newRunRecord({
@@ -71,13 +137,7 @@ async function runUnderLease(
       now,
     }),
   );
-  const writer = new RunWriter(
-    deps.journal,
-    deps.clock,
-    row,
-    () => keeper.assertHeld(),
-    () => keeper.confirm(),
-  );
+  const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
   const flow = new RunFlow(deps, target.group, request, writer);
   const decision = startDecision(writer.run, request, now, deps.settings);
   deps.log.info('run request', { runId: target.runId, status: writer.run.status, action: decision.action });
@@ -92,13 +152,18 @@ async function runUnderLease(
     return writer.snapshot();
   }
 
+  if (head) flow.useHeadStart(head);
+  // Restarts shared with the group's siblings wait for the runs announced here (consumers/app-service).
+  const withdraw = deps.propagator.expect?.(target.group, target.runId);
   try {
     await begin(flow, decision.action);
-    if (notStarted(flow.run) && (await skipped(flow, target))) return writer.snapshot();
+    if (notStarted(flow.run) && (await skipped(flow, target, head?.others))) return writer.snapshot();
     await drive(flow);
     return writer.snapshot();
   } catch (error) {
     return flow.fail(error);
+  } finally {
+    withdraw?.();
   }
 }
 
@@ -131,7 +196,11 @@ async function begin(flow: RunFlow, action: 'start' | 'resume' | 'retry'): Promi
  * Checks before anything is issued: kill switch, stale trigger, spacing (normal runs only), validity
  * and provider. Returns true when the run ended `skipped`; throws (→ failed) for configuration errors.
  */
-async function skipped(flow: RunFlow, target: RunTarget): Promise<boolean> {
+async function skipped(
+  flow: RunFlow,
+  target: RunTarget,
+  prefetched: Promise<PromiseSettledResult<RunRecord[]>> | undefined,
+): Promise<boolean> {
   const { deps, group, run } = flow;
   if (deps.settings.paused) {
     const alerts = await flow.alert(
@@ -144,11 +213,12 @@ async function skipped(flow: RunFlow, target: RunTarget): Promise<boolean> {
     return true;
   }
   // The group's reads serve this check and the claim (one Key Vault read per secret per attempt); the
-  // spacing check's journal query and the provider's own preparation run alongside them.
+  // spacing check's journal query and the provider's own preparation run alongside them (started with
+  // the journal read: `headStart`).
   flow.prepareIssue();
   const [currents, others] = await Promise.all([
     flow.loadCurrents(),
-    run.compromised ? Promise.resolve([]) : otherRuns(deps, group, run.id),
+    run.compromised ? Promise.resolve([]) : othersOf(deps, group, run.id, prefetched),
   ]);
   const name = target.secret.name.toLowerCase();
   const key = [...currents.keys()].find((k) => k.toLowerCase() === name);
@@ -173,6 +243,18 @@ async function skipped(flow: RunFlow, target: RunTarget): Promise<boolean> {
   checkValidity(group);
   flow.provider();
   return false;
+}
+
+async function othersOf(
+  deps: EngineDeps,
+  group: { vault: string; id: string },
+  runId: string,
+  prefetched: Promise<PromiseSettledResult<RunRecord[]>> | undefined,
+): Promise<RunRecord[]> {
+  if (!prefetched) return otherRuns(deps, group, runId);
+  const early = await prefetched;
+  if (early.status === 'rejected') throw early.reason;
+  return early.value;
 }
 
 /** The group's other runs (for the spacing rule). */

@@ -28,6 +28,9 @@ export class RunFlow {
   readonly secretValues = new Set<string>();
   private currents: Promise<Map<string, SecretVersion | undefined>> | undefined;
   private bound: BoundProvider | undefined;
+  private prepared = false;
+  /** Reads started by the worker (`useHeadStart`), adopted by the first `loadCurrents`. */
+  private earlyReads: Promise<GroupReads> | undefined;
 
   constructor(
     readonly deps: EngineDeps,
@@ -56,10 +59,10 @@ export class RunFlow {
    * Settings errors are left for `provider()` to report at the step that needs it.
    */
   prepareIssue(): void {
-    const provider = this.deps.providers[this.group.provider];
-    if (!provider?.prepare || !provider.settingsSchema.safeParse(this.group.settings).success) return;
-    const { ctx } = this.provider();
-    provider.prepare(ctx);
+    if (this.prepared) return;
+    this.prepared = true;
+    const bound = prepareProvider(this.deps, this.group);
+    if (bound) this.bound = bound;
   }
 
   /** The first secret of the group is the one whose current credential the provider is shown. */
@@ -73,23 +76,37 @@ export class RunFlow {
    * the issue and the promotion of this attempt all use these reads.
    */
   async loadCurrents(): Promise<Map<string, SecretVersion | undefined>> {
-    this.currents ??= this.readCurrents();
+    if (!this.currents) {
+      const early = this.earlyReads;
+      this.earlyReads = undefined;
+      this.currents = this.adoptReads(early ?? readGroupCurrents(this.deps, this.group));
+    }
     return this.currents;
   }
 
-  private async readCurrents(): Promise<Map<string, SecretVersion | undefined>> {
-    const { vault, secrets } = this.group;
-    const read = await Promise.allSettled(secrets.map((s) => this.deps.store.getCurrent(vault, s.name)));
+  /**
+   * Takes over what the worker started before the flow existed, alongside the journal read (only once the
+   * group's lease was held, so nothing else writes the group meanwhile): the group's reads and the
+   * provider's preparation.
+   */
+  useHeadStart(head: { reads: Promise<GroupReads>; bound: BoundProvider | undefined }): void {
+    this.earlyReads = head.reads;
+    this.prepared = true;
+    if (head.bound) this.bound = head.bound;
+  }
+
+  private async adoptReads(reads: Promise<GroupReads>): Promise<Map<string, SecretVersion | undefined>> {
+    const settled = await reads;
     const currents = new Map<string, SecretVersion | undefined>();
-    read.forEach((result, i) => {
+    settled.forEach((result, i) => {
       if (result.status === 'fulfilled') {
         if (result.value) this.secretValues.add(result.value.value);
-        currents.set(secrets[i]!.name, result.value);
+        currents.set(this.group.secrets[i]!.name, result.value);
       }
     });
-    const failed = read.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      this.currents = undefined;
+      this.currents = undefined; // the next step reads again
       throw failed.reason;
     }
     return currents;
@@ -160,6 +177,29 @@ export class RunFlow {
       );
     }
   }
+}
+
+/**
+ * Lets the group's provider start what `issue` needs (`CredentialProvider.prepare`) while the group is
+ * read. Settings errors are left for the step that needs the provider to report: returns undefined.
+ */
+export function prepareProvider(deps: EngineDeps, group: CredentialGroup): BoundProvider | undefined {
+  const provider = deps.providers[group.provider];
+  if (!provider?.prepare || !provider.settingsSchema.safeParse(group.settings).success) return undefined;
+  const bound = bindProvider(deps, group);
+  provider.prepare(bound.ctx);
+  return bound;
+}
+
+/** The group's current versions, in the order of `group.secrets`, each read's outcome as it settled. */
+export type GroupReads = PromiseSettledResult<SecretVersion | undefined>[];
+
+/** Reads the current version of every secret of the group in parallel (they are independent). */
+export function readGroupCurrents(
+  deps: Pick<EngineDeps, 'store'>,
+  group: CredentialGroup,
+): Promise<GroupReads> {
+  return Promise.allSettled(group.secrets.map((s) => deps.store.getCurrent(group.vault, s.name)));
 }
 
 function failureConsequence(phase: RunPhase): string {

@@ -69,4 +69,44 @@ describe('LeaseKeeper', () => {
     expect(locks.isHeld('kv/g')).toBe(true);
     expect(log.lines.map((l) => l.message)).toContain('lease lost');
   });
+
+  describe('confirmFresh', () => {
+    const fresh = { leaseSeconds: 30, leaseRenewEveryMs: 10_000, leaseFreshMs: 500 };
+
+    it('takes a confirmation younger than freshMs as is, and asks storage again once it is older', async () => {
+      const { clock, faults, deps } = setup();
+      const keeper = await acquireGroupLease(deps, 'kv', 'g', fresh);
+      faults.resetCalls();
+      clock.advance(499);
+      await keeper.confirmFresh();
+      expect(faults.calls).toEqual([]);
+      clock.advance(1);
+      await keeper.confirmFresh();
+      expect(faults.calls).toEqual(['lease.renew']);
+      await keeper.confirmFresh(); // just confirmed: fresh again
+      expect(faults.calls).toEqual(['lease.renew']);
+      await keeper.stop();
+    });
+
+    it('finds out before acting that a worker held up past its lease lost the group', async () => {
+      const { clock, locks, deps } = setup();
+      const keeper = await acquireGroupLease(deps, 'kv', 'g', { ...fresh, leaseSeconds: 15 });
+      await keeper.confirm();
+      // held up (a pause, a partition): its renewals do not run; the lease runs out and B takes it
+      clock.advance(16_000);
+      expect(await locks.tryAcquire('kv/g', 30)).toBeDefined();
+      await expect(keeper.confirmFresh()).rejects.toMatchObject({ code: 'LeaseLost' });
+      await keeper.stop();
+    });
+
+    it('asks storage every time when no freshness is configured', async () => {
+      const { faults, deps } = setup();
+      const keeper = await acquireGroupLease(deps, 'kv', 'g', timing);
+      faults.resetCalls();
+      await keeper.confirmFresh();
+      await keeper.confirmFresh();
+      expect(faults.calls).toEqual(['lease.renew', 'lease.renew']);
+      await keeper.stop();
+    });
+  });
 });

@@ -1,6 +1,11 @@
 /**
  * Holds the group lease for as long as a run lives: renews it on the clock in the background, and lets
  * the run check, before every journal write, that it still owns the group.
+ *
+ * Before a step acts on the outside world the run needs a *fresh* confirmation: one that storage gave
+ * no more than `freshMs` ago. The run asks for it alongside the journal write that precedes the step
+ * (`RunWriter.save`), so it costs no round trip of its own; only a run that was held up between that
+ * write and its step (a pause, a slow write) confirms again, on its own, before it acts.
  */
 import { describeError, isRotationError, RotationError } from '../errors.js';
 import type { Clock, Lease, LockManager, Logger } from '../ports.js';
@@ -10,14 +15,23 @@ export class LeaseKeeper {
   private readonly abort = new AbortController();
   private lostError: RotationError | undefined;
   private lastRenewedAt: number;
+  /** When storage last answered that the lease is ours (acquired or renewed). */
+  private confirmedAt: number;
   private readonly loop: Promise<void>;
 
   constructor(
     private readonly lease: Lease,
     private readonly clock: Clock,
-    private readonly options: { leaseSeconds: number; renewEveryMs: number; log: Logger },
+    private readonly options: {
+      leaseSeconds: number;
+      renewEveryMs: number;
+      /** How old a confirmation may be when a step acts on it (see the class comment). */
+      freshMs?: number;
+      log: Logger;
+    },
   ) {
     this.lastRenewedAt = clock.now().getTime();
+    this.confirmedAt = this.lastRenewedAt;
     this.loop = this.renewLoop();
   }
 
@@ -45,9 +59,10 @@ export class LeaseKeeper {
    */
   async confirm(): Promise<void> {
     this.assertHeld();
+    const asked = this.clock.now().getTime();
     try {
       await this.lease.renew();
-      this.lastRenewedAt = this.clock.now().getTime();
+      this.renewed(asked);
     } catch (error) {
       if (isRotationError(error, 'LeaseLost')) {
         this.lostError = error;
@@ -60,6 +75,23 @@ export class LeaseKeeper {
       });
       this.assertHeld();
     }
+  }
+
+  /**
+   * Throws `LeaseLost` unless the lease is ours now: a confirmation younger than `freshMs` is taken as
+   * is (see the class comment); an older one is renewed first (`confirm`).
+   */
+  async confirmFresh(): Promise<void> {
+    this.assertHeld();
+    const age = this.clock.now().getTime() - this.confirmedAt;
+    if (age >= 0 && age < (this.options.freshMs ?? 0)) return;
+    await this.confirm();
+  }
+
+  /** A renewal asked for at `askedAt` succeeded: the lease runs for `leaseSeconds` from then. */
+  private renewed(askedAt: number): void {
+    this.lastRenewedAt = askedAt;
+    this.confirmedAt = this.clock.now().getTime();
   }
 
   /** Stops renewing and releases the lease. Never throws: a lease left behind expires by itself. */
@@ -91,9 +123,10 @@ export class LeaseKeeper {
         }
         return;
       }
+      const asked = this.clock.now().getTime();
       try {
         await this.lease.renew();
-        this.lastRenewedAt = this.clock.now().getTime();
+        this.renewed(asked);
       } catch (error) {
         if (isRotationError(error, 'LeaseLost')) {
           this.lostError = error;
@@ -114,7 +147,7 @@ export async function acquireGroupLease(
   deps: { locks: LockManager; clock: Clock; log: Logger },
   vault: string,
   group: string,
-  timing: { leaseSeconds: number; leaseRenewEveryMs: number },
+  timing: { leaseSeconds: number; leaseRenewEveryMs: number; leaseFreshMs?: number },
 ): Promise<LeaseKeeper> {
   const key = groupLeaseKey(vault, group);
   const lease = await deps.locks.tryAcquire(key, timing.leaseSeconds);
@@ -131,6 +164,7 @@ export async function acquireGroupLease(
   return new LeaseKeeper(lease, deps.clock, {
     leaseSeconds: timing.leaseSeconds,
     renewEveryMs: timing.leaseRenewEveryMs,
+    ...(timing.leaseFreshMs === undefined ? {} : { freshMs: timing.leaseFreshMs }),
     log: deps.log,
   });
 }

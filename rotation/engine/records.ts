@@ -61,8 +61,11 @@ export class RunWriter {
     row: { run: RunRecord; etag: string },
     /** Called before every write; throws when the run must not write (lease lost). */
     private readonly guard: () => void = () => {},
-    /** Proves ownership now (renews the lease); called before a step acts on the outside world. */
-    private readonly confirm: () => Promise<void> = async () => {},
+    /**
+     * The lease the run acts under (`LeaseKeeper`): a write of a run that goes on confirms it alongside,
+     * and `confirmHeld` takes that confirmation while it is fresh.
+     */
+    private readonly lease?: { confirm(): Promise<void>; confirmFresh(): Promise<void> },
   ) {
     this.current = row.run;
     this.etag = row.etag;
@@ -78,31 +81,39 @@ export class RunWriter {
     return structuredClone(this.current);
   }
 
-  /** Throws `LeaseLost` when another worker may own the run now (see `LeaseKeeper.confirm`). */
-  confirmHeld(): Promise<void> {
-    return this.confirm();
+  /** Throws `LeaseLost` when another worker may own the run now (see `LeaseKeeper.confirmFresh`). */
+  async confirmHeld(): Promise<void> {
+    await this.lease?.confirmFresh();
   }
 
+  /**
+   * Journals a change. While the run goes on (queued or running), the lease is confirmed alongside the
+   * write, so the step that follows acts on a fresh confirmation without a round trip of its own; a lost
+   * lease is reported (`LeaseLost`) even when the write landed.
+   */
   async save(change: (draft: RunRecord) => void): Promise<RunRecord> {
     this.guard();
     const draft = structuredClone(this.current);
     change(draft);
     draft.updatedAt = this.clock.now().toISOString();
-    let written: { etag: string };
-    try {
-      written = await this.journal.replace(draft, this.etag);
-    } catch (error) {
-      if (!isRotationError(error, 'RunInProgress')) {
-        this.unconfirmed = draft;
-        throw error;
-      }
-      if (!(await this.adoptUnconfirmed())) throw error;
-      return this.save(change);
+    const goesOn = draft.status === 'queued' || draft.status === 'running';
+    const [write, confirmation] = await Promise.allSettled([
+      this.journal.replace(draft, this.etag),
+      goesOn ? this.lease?.confirm() : undefined,
+    ]);
+    if (write.status === 'fulfilled') {
+      this.current = draft;
+      this.etag = write.value.etag;
+      this.unconfirmed = undefined;
+    } else if (!isRotationError(write.reason, 'RunInProgress')) {
+      // No answer (timeout, reset) or an error: the write may still have landed.
+      this.unconfirmed = draft;
     }
-    this.current = draft;
-    this.etag = written.etag;
-    this.unconfirmed = undefined;
-    return structuredClone(draft);
+    if (confirmation.status === 'rejected') throw confirmation.reason;
+    if (write.status === 'fulfilled') return structuredClone(draft);
+    if (!isRotationError(write.reason, 'RunInProgress')) throw write.reason;
+    if (!(await this.adoptUnconfirmed())) throw write.reason;
+    return this.save(change);
   }
 
   /** True when the journal holds the unconfirmed write (now adopted as the current state). */

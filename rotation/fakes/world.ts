@@ -21,6 +21,7 @@ import { FakeSecretStore } from './secret-store.js';
 export const FAST_TIMING: EngineTiming = {
   leaseSeconds: 30,
   leaseRenewEveryMs: 10_000,
+  leaseFreshMs: 500,
   validation: { initialDelayMs: 1_000, maxDelayMs: 8_000, factor: 2 },
   promoteAttempts: 3,
   promoteBackoff: { initialDelayMs: 100, maxDelayMs: 400, factor: 2 },
