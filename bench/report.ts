@@ -119,7 +119,7 @@ const STORAGE_WHY: Record<string, string> = {
   'journal write': 'one per phase: claimed, issued, validated, promoted, propagated + done',
   'lease acquire': 'the run slot (ROTATION_CONCURRENCY) and the group lease',
   'lease renew':
-    'the group lease is confirmed before each step that acts outside (a worker that stalled past its lease must not act)',
+    "the group lease is confirmed alongside each phase's journal write (no round trip of its own), so the step that follows acts on a fresh confirmation (a worker that stalled past its lease must not act)",
   'lease release': 'both leases, released together',
   'queue send (rotation-runs)': 'the run request',
 };
@@ -194,6 +194,7 @@ function section2(r: PerRotationResult): string {
       `${ms(wall)}${walls.length > 1 ? ` (median of ${walls.length})` : ''}`,
       `${ms(chain)}: ${result.strategy.chain.formula}`,
       `**${x2(wall / chain)}**`,
+      x2(wall / (chain + sample.storageOnlyMs)),
       ms(sample.networkBusyMs),
       `${ms(sample.storageOnlyMs)} / ${ms(wall - sample.networkBusyMs - sample.storageOnlyMs)}`,
       ms(median(result.steady.map((s) => s.endToEndMs))),
@@ -204,7 +205,7 @@ function section2(r: PerRotationResult): string {
     '',
     `${latency} ms injected before every Key Vault, ARM, data-plane and consumer call. Wall time = the worker invocation (queue message received → handler returned). The unavoidable chain is the minimum's calls overlapped as far as their data allows, one round trip per stage. "Network busy" is the time at least one Azure call of the run was in flight (its own critical path, extra calls included); "storage only" the time only storage calls were (journal, leases, queue — Azurite, no latency injected); the rest is CPU and scheduling.`,
     '',
-    `The App Service restart waits for the coalescing window (${COALESCE_MS} ms in this timing profile, 3 s in production), so that groups restarting the same site together share one restart: it is part of the key pair's network time.`,
+    `Where the time outside the chain goes: each phase is journaled before the next step starts (DESIGN.md), so the writes for claimed, issued, validated, promoted and propagated + done, the leases taken before and released after, are storage round trips in a row ("storage only"; Azurite on this machine, behind the counting proxy). Everything else is overlapped: the slot and the group lease are taken together; the group's Key Vault reads, the spacing query and the provider's ARM reads run alongside the journal row's read; the lease is confirmed alongside each journal write; the App Service restart goes out at once when no other run announced it would restart the same site (groups in flight together still share one restart; a window of ${COALESCE_MS} ms here, 3 s in production, caps the wait for a sibling and applies to callers that cannot announce).`,
     '',
     table(
       [
@@ -212,6 +213,7 @@ function section2(r: PerRotationResult): string {
         'worker wall',
         'unavoidable chain',
         'ratio (target ≤ 1.10)',
+        'ratio, journal round trips counted as unavoidable',
         'network busy',
         'storage only / CPU',
         'event → done',
@@ -256,7 +258,7 @@ function section3(r: RotateAllResult): string {
       rows,
     ),
     '',
-    `The POST lists the vault (one Key Vault page per 25 secrets) and queues one run per group (one Key Vault read each, to name the run by its current version), then waits up to \`HTTP_WAIT_SECONDS\` polling the journal with one query per round. Each run makes the calls of section 1, plus one ARM read of its account's endpoint (every account is new to the process); restarts of a site are merged within the coalescing window (60 ms in this timing profile, 3 s in production, so production merges more). Runs execute at most \`ROTATION_CONCURRENCY\` at once, across instances (blob-lease run slots); how far the wall stays above N ÷ concurrency × one rotation is the runs' own slowdown when eight share this machine's two cores with "Azure", plus the listing and queueing before the first run starts.`,
+    `The POST lists the vault (one Key Vault page per 25 secrets) and queues one run per group (one Key Vault read each, to name the run by its current version), then waits up to \`HTTP_WAIT_SECONDS\` polling the journal with one query per round. Each run makes the calls of section 1, plus one ARM read of its account's endpoint (every account is new to the process); restarts of a site are merged among the runs in flight that announced it (each waits for those siblings, at most the coalescing window: ${COALESCE_MS} ms in this timing profile, 3 s in production). Runs execute at most \`ROTATION_CONCURRENCY\` at once, across instances (blob-lease run slots); how far the wall stays above N ÷ concurrency × one rotation is the runs' own slowdown when eight share this machine's two cores with "Azure", plus the listing and queueing before the first run starts.`,
   ].join('\n');
 }
 
