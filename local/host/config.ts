@@ -82,11 +82,8 @@ export function parseHostJson(json: unknown): HostConfig {
       maxDequeueCount: queues.maxDequeueCount,
       visibilityTimeoutSeconds: queues.visibilityTimeout,
       batchSize: queues.batchSize,
-      // Azure's default threshold is batchSize / 2.
-      newBatchThreshold: Math.min(
-        queues.newBatchThreshold ?? Math.floor(queues.batchSize / 2),
-        queues.batchSize - 1,
-      ),
+      // Azure's default threshold is batchSize / 2; at most batchSize + newBatchThreshold run at once.
+      newBatchThreshold: queues.newBatchThreshold ?? Math.floor(queues.batchSize / 2),
     },
   };
 }

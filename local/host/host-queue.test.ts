@@ -26,12 +26,13 @@ const definitions: FunctionDefinition[] = [
     trigger: { type: 'storageQueue', queueName: 'rotation-runs', connection: 'AzureWebJobsStorage' },
     handler: async (message: unknown, context: InvocationContext) => {
       seen.push({ body: message, dequeueCount: context.triggerMetadata?.dequeueCount, context });
-      const body = message as { kind?: string };
+      const body = message as { kind?: string; i?: number };
       if (body.kind === 'fail') throw new Error('worker failed');
       if (body.kind === 'slow') {
         running++;
         maxRunning = Math.max(maxRunning, running);
-        await new Promise((resolve) => setTimeout(resolve, 150));
+        // every third message is long: the rest of its batch ends first, so a new batch joins it
+        await new Promise((resolve) => setTimeout(resolve, (body.i ?? 0) % 3 === 0 ? 600 : 100));
         running--;
       }
     },
@@ -119,13 +120,14 @@ describe('queue trigger', () => {
     expect(seen.length).toBe(before);
   });
 
-  it('runs at most batchSize messages at once', async () => {
+  it('runs at most batchSize + newBatchThreshold messages at once, as the queue extension does', async () => {
     await Promise.all(
-      Array.from({ length: 7 }, (_, i) => queue.sendMessage(encodeQueueMessage({ kind: 'slow', i }))),
+      Array.from({ length: 9 }, (_, i) => queue.sendMessage(encodeQueueMessage({ kind: 'slow', i }))),
     );
-    await waitFor(() => bodiesOf('slow').length === 7, 'all slow messages', 10_000);
-    expect(maxRunning).toBeGreaterThan(1);
-    expect(maxRunning).toBeLessThanOrEqual(3);
+    await waitFor(() => bodiesOf('slow').length === 9, 'all slow messages', 10_000);
+    // batchSize 3, newBatchThreshold 1: a second batch is fetched while one message still runs
+    expect(maxRunning).toBeGreaterThan(3);
+    expect(maxRunning).toBeLessThanOrEqual(4);
   });
 
   it('runs a queue function on demand through /admin with a plain input', async () => {

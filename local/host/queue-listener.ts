@@ -1,7 +1,8 @@
 /**
  * A storage-queue trigger the way the Functions queue extension runs one, against Azurite:
  * - polls with backoff (fast when messages flow, up to `pollMaxMs` when idle);
- * - at most `batchSize` messages run at once; fetches again when `newBatchThreshold` or fewer run;
+ * - fetches `batchSize` messages at a time, again whenever `newBatchThreshold` or fewer run, so at most
+ *   `batchSize + newBatchThreshold` run at once (the extension's documented `QueuesOptions` behaviour);
  * - a received message is hidden for `leaseSeconds`, renewed at half-time while its handler runs;
  * - success → deleted; failure → visible again after `visibilityTimeoutSeconds` (retry);
  * - a failure on attempt `maxDequeueCount`, a message received more often than that (the host died
@@ -107,7 +108,7 @@ export class QueueListener {
       let messages: DequeuedMessageItem[];
       try {
         const response = await queue.receiveMessages({
-          numberOfMessages: Math.max(1, Math.min(32, batchSize - this.#running)),
+          numberOfMessages: Math.min(32, batchSize),
           visibilityTimeout: leaseSeconds,
           abortSignal: this.#abort.signal,
         });

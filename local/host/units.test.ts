@@ -72,7 +72,7 @@ describe('host.json', () => {
     expect(readHostConfig()).toEqual({
       routePrefix: 'api',
       functionTimeoutSeconds: 600,
-      queues: { maxDequeueCount: 5, visibilityTimeoutSeconds: 30, batchSize: 8, newBatchThreshold: 4 },
+      queues: { maxDequeueCount: 5, visibilityTimeoutSeconds: 30, batchSize: 8, newBatchThreshold: 8 },
     });
   });
 
