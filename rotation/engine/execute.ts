@@ -20,7 +20,14 @@ import type { BoundProvider } from './provider.js';
 import { createOrGet, enterPhase, newRunRecord, RunWriter } from './records.js';
 import { executeRepropagation } from './repropagate.js';
 import { executeRollback } from './rollback-run.js';
-import { acquireRunSlot, concurrencyOf, deferRun, runIdOf, tryAcquireSlot } from './slots.js';
+import {
+  acquireRunSlot,
+  allSlotsHeldHere,
+  concurrencyOf,
+  deferRun,
+  runIdOf,
+  tryAcquireSlot,
+} from './slots.js';
 import { claim, issue, validate } from './steps-issue.js';
 import { finish, promote, propagate, revoke, revokes } from './steps-promote.js';
 import { type RunTarget, resolveTarget } from './target.js';
@@ -65,22 +72,23 @@ async function takeSlotAndLease(
   target: RunTarget,
 ): Promise<{ slot: LeaseKeeper; lease: LeaseKeeper } | undefined> {
   const timing = timingOf(deps);
+  const limit = concurrencyOf(deps);
   const groupLease = () => acquireGroupLease(deps, target.group.vault, target.group.id, timing);
-  const [slot, lease] = await Promise.allSettled([
-    tryAcquireSlot(deps, concurrencyOf(deps), timing),
-    groupLease(),
-  ]);
-  if (slot.status === 'fulfilled' && slot.value && lease.status === 'fulfilled') {
-    return { slot: slot.value, lease: lease.value };
+  // This process holding every slot itself is the common case in a batch: wait without touching the group.
+  if (!allSlotsHeldHere(deps, limit)) {
+    const [slot, lease] = await Promise.allSettled([tryAcquireSlot(deps, limit, timing), groupLease()]);
+    if (slot.status === 'fulfilled' && slot.value && lease.status === 'fulfilled') {
+      return { slot: slot.value, lease: lease.value };
+    }
+    await Promise.all([
+      slot.status === 'fulfilled' ? slot.value?.stop() : undefined,
+      lease.status === 'fulfilled' ? lease.value.stop() : undefined,
+    ]);
+    if (lease.status === 'rejected') throw lease.reason;
+    if (slot.status === 'rejected') throw slot.reason;
   }
-  await Promise.all([
-    slot.status === 'fulfilled' ? slot.value?.stop() : undefined,
-    lease.status === 'fulfilled' ? lease.value.stop() : undefined,
-  ]);
-  if (lease.status === 'rejected') throw lease.reason;
-  if (slot.status === 'rejected') throw slot.reason;
-  // Every slot was busy: wait for one, then take the group's lease again (it was let go meanwhile, so
-  // no group waits behind a run that cannot start).
+  // Every slot was busy: wait for one, then take the group's lease (let go meanwhile, so no run of the
+  // group waits behind one that cannot start).
   const waited = await acquireRunSlot(deps);
   if (!waited) return undefined;
   try {

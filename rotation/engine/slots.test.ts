@@ -46,4 +46,24 @@ describe('run slots (ROTATION_CONCURRENCY)', () => {
     expect(done?.status).toBe('done');
     expect(world.locks.isHeld(slotKey(0))).toBe(false);
   });
+
+  it('a worker waiting for a slot takes one let go in its own process at once, not at its next poll', async () => {
+    const { world } = createScenario({ autoAdvance: false, settings: { concurrency: 1 } });
+    const held = await acquireRunSlot(world.deps);
+    expect(held).toBeDefined();
+    let acquired = false;
+    const waiting = acquireRunSlot(world.deps).then((slot) => {
+      acquired = true;
+      return slot;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(acquired).toBe(false); // asleep until its next poll (the clock does not move here)
+    const before = world.clock.now().getTime();
+    await held!.stop();
+    const slot = await waiting;
+    expect(slot).toBeDefined();
+    expect(world.clock.now().getTime()).toBe(before);
+    expect(world.locks.isHeld(slotKey(0))).toBe(true);
+    await slot!.stop();
+  });
 });
