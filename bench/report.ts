@@ -279,7 +279,7 @@ function section4(r: SweepResult): string {
     '',
     table(['pass', 'wall', 'Key Vault calls', 'storage calls', 'peak memory', ''], rows),
     '',
-    `Nothing is read per secret that is not due. Each due group costs one Key Vault read to name its run by the current version — two for a secret managed by tags alone, whose tags the catalog reads once (cached 30 s) to tell its provider — plus its journal row and queue message.`,
+    `Nothing is read per secret that is not due. Each due group costs one Key Vault read, to name its run by the current version, plus its journal row and queue message — a secret managed by tags alone too: the listing returned its tags, which the sweep hands to the catalog (kept as if read, 30 s) so the catalog does not read them again to tell its provider; the engine then resolves the secret anew from the tags of the version it read, so the run follows that version, not the listing.`,
   ].join('\n');
 }
 
