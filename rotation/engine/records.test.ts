@@ -5,25 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { RotationError } from '../errors.js';
 import { FakeJournal } from '../fakes/journal.js';
-import { fakeGroup } from '../fakes/world.js';
-import { enterPhase, newRunRecord, RunWriter } from './records.js';
+import { fakeGroup, fakeRunRecord } from '../fakes/world.js';
+import { enterPhase, RunWriter } from './records.js';
 
 const clock = { now: () => new Date(), sleep: async () => {} };
 
 async function setup(lease: { confirm(): Promise<void>; confirmFresh(): Promise<void> }) {
   const journal = new FakeJournal();
-  const run = newRunRecord({
-    id: 'run-1',
-    group: fakeGroup({ id: 'openai' }),
-    triggerVersion: 'v1',
-    request: {
-      vault: 'kv',
-      secret: 'openai',
-      trigger: { kind: 'event' },
-      requestedAt: new Date().toISOString(),
-    },
-    now: new Date(),
-  });
+  const run = fakeRunRecord(fakeGroup({ id: 'openai' }));
   const { etag } = await journal.create(run);
   return { journal, writer: new RunWriter(journal, clock, { run, etag }, () => {}, lease) };
 }

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_SETTINGS, type EngineDeps, type EngineSettings, type EngineTiming } from '../engine/deps.js';
 import { executeRun } from '../engine/execute.js';
+import { newRunRecord } from '../engine/records.js';
 import type { ProviderKind } from '../kinds.js';
 import type { CredentialGroup, ManagedSecret, ProviderRegistry, RunRecord, RunRequest } from '../ports.js';
 import { FakeCatalog } from './catalog.js';
@@ -153,4 +154,21 @@ export function runRequest(
     requestedAt: world.clock.now().toISOString(),
     ...input,
   };
+}
+
+/** A run record of `group` as a trigger creates it, queued (tests of the journal writer). */
+export function fakeRunRecord(group: CredentialGroup, id = 'run-1'): RunRecord {
+  const now = new Date();
+  return newRunRecord({
+    id,
+    group,
+    triggerVersion: 'v1',
+    request: {
+      vault: group.vault,
+      secret: group.secrets[0]?.name ?? group.id,
+      trigger: { kind: 'event' },
+      requestedAt: now.toISOString(),
+    },
+    now,
+  });
 }

@@ -6,9 +6,10 @@
  * a real change by someone else is still a conflict.
  */
 import { describe, expect, it } from 'vitest';
-import { enterPhase, newRunRecord, RunWriter } from '../../rotation/engine/records.js';
+import { enterPhase, RunWriter } from '../../rotation/engine/records.js';
 import { RotationError } from '../../rotation/errors.js';
 import { FakeJournal } from '../../rotation/fakes/journal.js';
+import { fakeRunRecord } from '../../rotation/fakes/world.js';
 import type { CredentialGroup, Journal, RunRecord } from '../../rotation/ports.js';
 
 const group: CredentialGroup = {
@@ -48,18 +49,7 @@ class LossyJournal implements Journal {
 async function setup() {
   const inner = new FakeJournal();
   const journal = new LossyJournal(inner);
-  const run = newRunRecord({
-    id: 'run-1',
-    group,
-    triggerVersion: 'v1',
-    request: {
-      vault: 'kv',
-      secret: 'openai',
-      trigger: { kind: 'event' },
-      requestedAt: new Date().toISOString(),
-    },
-    now: new Date(),
-  });
+  const run = fakeRunRecord(group);
   const { etag } = await journal.create(run);
   return { inner, journal, writer: new RunWriter(journal, clock, { run, etag }) };
 }
