@@ -3,7 +3,9 @@
  * configured vault that carry Microsoft's rotation tags (`CredentialId`, `ProviderAddress`,
  * `ValidityPeriodDays`) without a config entry (DESIGN.md, Tags). Tags are read from the secret's current
  * version through the store and kept briefly, so a burst of events costs one Key Vault read per secret.
- * A failed read is not cached and propagates (transient: the trigger is retried).
+ * A failed read is not cached and propagates (transient: the trigger is retried). Callers that already
+ * hold a secret's current tags (the sweep and `rotate --all` listed them; the engine read the version
+ * that names a run) hand them over with `primeTags`, which fills the same cache, so they cost no read.
  */
 import type { ResolvedConfig } from '../rotation/config/index.js';
 import type { CredentialGroup, ManagedSecret, SecretCatalog, SecretStore } from '../rotation/ports.js';
@@ -58,6 +60,16 @@ export class ConfigSecretCatalog implements SecretCatalog {
       : undefined;
   }
 
+  /**
+   * Keeps `tags` as the current tags of `vault/name`, as if just read (`undefined`: no current version).
+   * Only for vaults this catalog serves and secrets rotation.json does not configure (the only ones it
+   * reads tags for).
+   */
+  primeTags(vault: string, name: string, tags: Readonly<Record<string, string>> | undefined): void {
+    if (!this.hasVault(vault) || this.#config.findSecret(vault, name)) return;
+    this.#remember(cacheKey(vault, name), tags ? { ...tags } : undefined, this.#nowMs());
+  }
+
   /** Forgets cached tags (after this process wrote a version, or in tests). */
   forget(vault?: string, name?: string): void {
     if (vault === undefined || name === undefined) this.#tags.clear();
@@ -81,14 +93,18 @@ export class ConfigSecretCatalog implements SecretCatalog {
     if (cached && now - cached.at < this.#ttl) return cached.tags;
     const current = await this.#store.getCurrent(vault.toLowerCase(), name);
     const tags = current ? { ...current.tags } : undefined;
+    this.#remember(key, tags, now);
+    return tags;
+  }
+
+  #remember(key: string, tags: Record<string, string> | undefined, at: number): void {
     this.#tags.delete(key);
-    this.#tags.set(key, { tags, at: now });
+    this.#tags.set(key, { tags, at });
     while (this.#tags.size > this.#max) {
       const oldest = this.#tags.keys().next().value;
       if (oldest === undefined) break;
       this.#tags.delete(oldest);
     }
-    return tags;
   }
 }
 

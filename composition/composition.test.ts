@@ -132,6 +132,27 @@ describe('ConfigSecretCatalog', () => {
     expect(reads()).toBe(2);
   });
 
+  it('keeps primed tags like read ones, only for unconfigured secrets of its vaults', async () => {
+    const { store, catalog, reads, advance } = catalogWithReads();
+    const tags = { CredentialId: 'key2', ProviderAddress: OPENAI, ValidityPeriodDays: '45' };
+    store.seed(VAULT, 'listed-key', { value: randomBytes(16).toString('hex'), tags: {} });
+    catalog.primeTags(VAULT, 'Listed-Key', tags);
+    catalog.primeTags(VAULT, 'gone-key', undefined);
+    catalog.primeTags(VAULT, 'openai-a', tags);
+    catalog.primeTags('kv-elsewhere', 'listed-key', tags);
+    expect(await catalog.resolveSecret(VAULT, 'listed-key')).toMatchObject({
+      source: 'tags',
+      validityDays: 45,
+    });
+    expect(await catalog.resolveSecret(VAULT, 'gone-key')).toBeUndefined();
+    expect(await catalog.resolveSecret(VAULT, 'openai-a')).toMatchObject({ source: 'config' });
+    expect(await catalog.resolveSecret('kv-elsewhere', 'listed-key')).toBeUndefined();
+    expect(reads()).toBe(0);
+    advance(1001);
+    expect(await catalog.resolveSecret(VAULT, 'listed-key')).toBeUndefined();
+    expect(reads()).toBe(1);
+  });
+
   it('knows nothing of untagged secrets, missing secrets and other vaults (no read for those)', async () => {
     const { store, catalog, reads } = catalogWithReads();
     store.seed(VAULT, 'plain', { value: 'x'.repeat(16) });

@@ -178,6 +178,13 @@ export interface SecretCatalog {
   resolveSecret(vault: string, name: string): Promise<ManagedSecret | undefined>;
   /** The credential group with every member secret, or undefined when unknown. */
   resolveGroup(vault: string, group: string): Promise<CredentialGroup | undefined>;
+  /**
+   * Optional. Hands the catalog the tags of a secret's current version that the caller has just read or
+   * listed (Key Vault's list returns each secret's tags), so that resolving the secret next costs no
+   * Key Vault read of its own; `undefined`: the secret has no current version. They are kept exactly as
+   * if the catalog had read them now (same cache, same expiry). A catalog that reads nothing ignores it.
+   */
+  primeTags?(vault: string, name: string, tags: Readonly<Record<string, string>> | undefined): void;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -88,7 +88,10 @@ function tagsMatch(tags: Record<string, string> | undefined, wanted: Record<stri
   return Object.entries(wanted).every(([key, value]) => readTag(tags, key.trim())?.trim() === value.trim());
 }
 
-/** Configured secrets of `vault` plus the ones the catalog infers from tags, with their current tags. */
+/**
+ * Configured secrets of `vault` plus the ones the catalog infers from tags, with their current tags. The
+ * listing returned every secret's tags: the catalog is handed them instead of reading each secret again.
+ */
 async function managedInVault(
   deps: Pick<EngineDeps, 'catalog' | 'store'>,
   vault: string,
@@ -102,6 +105,7 @@ async function managedInVault(
   const known = new Set(out.map((o) => o.secret.name.toLowerCase()));
   for (const [name, tags] of listed) {
     if (known.has(name)) continue;
+    deps.catalog.primeTags?.(vault, name, tags);
     const secret = await deps.catalog.resolveSecret(vault, name);
     if (secret) out.push({ secret, tags });
   }

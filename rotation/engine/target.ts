@@ -51,17 +51,11 @@ export async function resolveTarget(
 ): Promise<RunTarget> {
   checkRequest(request);
   const vault = request.vault.trim().toLowerCase();
-  const secret = await deps.catalog.resolveSecret(vault, request.secret.trim());
+  let secret = await deps.catalog.resolveSecret(vault, request.secret.trim());
   if (!secret) {
     throw new RotationError('UnmanagedSecret', `secret ${request.secret} in vault ${vault} is not managed`);
   }
-  const group = await deps.catalog.resolveGroup(secret.vault, secret.group);
-  if (!group || group.secrets.length === 0) {
-    throw new RotationError(
-      'ConfigInvalid',
-      `credential group ${secret.group} of secret ${secret.name} is unknown`,
-    );
-  }
+  let group = await groupOf(deps.catalog, secret);
   if (request.triggerVersion) {
     const triggerVersion = request.triggerVersion.toLowerCase();
     return {
@@ -73,6 +67,7 @@ export async function resolveTarget(
     };
   }
   const current = await deps.store.getCurrent(group.vault, secret.name);
+  ({ secret, group } = await reinferFromRead(deps.catalog, secret, group, current?.tags));
   const currentVersion = current?.version.toLowerCase();
   // A version we wrote for a run that has not finished (a failed or interrupted promotion): the
   // trigger continues that run, so siblings end on the same key. Compromise always starts afresh.
@@ -99,4 +94,39 @@ export async function resolveTarget(
     ...(currentVersion ? { currentVersion } : {}),
     resumedFromTag: false,
   };
+}
+
+async function groupOf(catalog: SecretCatalog, secret: ManagedSecret): Promise<CredentialGroup> {
+  const group = await catalog.resolveGroup(secret.vault, secret.group);
+  if (!group || group.secrets.length === 0) {
+    throw new RotationError(
+      'ConfigInvalid',
+      `credential group ${secret.group} of secret ${secret.name} is unknown`,
+    );
+  }
+  return group;
+}
+
+/**
+ * A secret managed by its tags alone was resolved from tags the catalog cached or was handed from a
+ * listing (`primeTags`), possibly older than the version just read to name the run. Hand the catalog the
+ * read's tags and resolve again, so the run follows the version that names it (tags removed since: not
+ * managed). No Key Vault call: the catalog answers from what it was just given.
+ */
+async function reinferFromRead(
+  catalog: SecretCatalog,
+  secret: ManagedSecret,
+  group: CredentialGroup,
+  tags: Record<string, string> | undefined,
+): Promise<{ secret: ManagedSecret; group: CredentialGroup }> {
+  if (secret.source !== 'tags' || !catalog.primeTags) return { secret, group };
+  catalog.primeTags(secret.vault, secret.name, tags);
+  const again = await catalog.resolveSecret(secret.vault, secret.name);
+  if (!again) {
+    throw new RotationError(
+      'UnmanagedSecret',
+      `secret ${secret.name} in vault ${secret.vault} is not managed: ${tags ? 'its current version has no rotation tags' : 'it has no current version'}`,
+    );
+  }
+  return { secret: again, group: await groupOf(catalog, again) };
 }

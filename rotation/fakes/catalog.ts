@@ -4,6 +4,8 @@ import { FaultInjector } from './faults.js';
 
 export class FakeCatalog implements SecretCatalog {
   private readonly groups: CredentialGroup[];
+  /** Every `primeTags` call, in order (the fake's groups are fixed, so tags change nothing here). */
+  readonly primed: { vault: string; name: string; tags: Record<string, string> | undefined }[] = [];
 
   constructor(
     groups: CredentialGroup[],
@@ -26,6 +28,10 @@ export class FakeCatalog implements SecretCatalog {
     this.faults.hit('catalog.resolveGroup', [vault, group]);
     const found = this.groups.find((g) => g.vault === vault.toLowerCase() && g.id === group.toLowerCase());
     return found ? structuredClone(found) : undefined;
+  }
+
+  primeTags(vault: string, name: string, tags: Readonly<Record<string, string>> | undefined): void {
+    this.primed.push({ vault: vault.toLowerCase(), name, tags: tags ? { ...tags } : undefined });
   }
 
   /** Replaces a group's definition (tests that change config between runs). */

@@ -3,7 +3,9 @@
  * missed or dead-lettered `SecretNearExpiry`, a secret configured after its event fired. One request per
  * credential group (its earliest-expiring secret); groups with a run in progress or waiting for a human
  * are left alone. `enqueueRotation` is idempotent, so a group an event already queued is not queued twice.
- * Key Vault is read only for the groups queued here (the engine reads their current version).
+ * Key Vault is read only for the groups queued here: once each, by the engine, to name the run by the
+ * current version. A secret managed by its tags alone would cost a second read (the catalog reading its
+ * tags to tell its provider); the listing returned those tags, so they are handed to the catalog first.
  */
 import { enqueueRotation } from '../engine/index.js';
 import { describeError } from '../errors.js';
@@ -31,6 +33,17 @@ export function dueGroups(
   return [...byGroup.values()];
 }
 
+/**
+ * Hands the catalog the tags the sweep listed for a secret it manages by tags alone, just before its run
+ * is queued (the catalog keeps them as if read now). The engine then reads the current version once, to
+ * name the run, and resolves the secret again from that read's tags (`resolveTarget`), so a listing a
+ * little older than the catalog's cache never decides what the run does.
+ */
+function primeListedTags(ctx: SweepContext, entry: ManagedEntry): void {
+  if (entry.secret.source !== 'tags') return;
+  ctx.deps.catalog.primeTags?.(entry.group.vault, entry.props.name, entry.props.tags);
+}
+
 function reasonOf(entry: ManagedEntry): string {
   const days = entry.row.daysLeft ?? 0;
   return days < 0 ? `sweep: expired ${-days} days ago` : `sweep: due, expires in ${days} days`;
@@ -42,14 +55,15 @@ export const queueDueStep: SweepStep = {
     const due = dueGroups(ctx);
     const counts = { due: due.length, queued: 0, requeued: 0, unchanged: 0, failed: 0 };
     const problems: StepOutcome['problems'] = [];
-    const results = await settleLimit(due, ctx.concurrency, (entry) =>
-      enqueueRotation(ctx.deps, {
+    const results = await settleLimit(due, ctx.concurrency, async (entry) => {
+      primeListedTags(ctx, entry);
+      return enqueueRotation(ctx.deps, {
         vault: entry.group.vault,
         secret: entry.row.name,
         trigger: { kind: 'sweep', reason: reasonOf(entry) },
         requestedAt: ctx.deps.clock.now().toISOString(),
-      }),
-    );
+      });
+    });
     results.forEach((result, i) => {
       const entry = due[i]!;
       if (!result.ok) {

@@ -81,6 +81,37 @@ describe('runSweep', () => {
     expect(world.faults.calls.filter((c) => c.startsWith('journal.'))).toEqual(['journal.list']);
   });
 
+  it('hands the catalog the listed tags of a due secret managed by tags alone, before queuing its run', async () => {
+    const { app, world, options } = setup({ 'configured-due': 9 });
+    const tags = {
+      CredentialId: 'key2',
+      ProviderAddress: `${ACCOUNTS}/oai-tagged`,
+      ValidityPeriodDays: '60',
+    };
+    const now = world.clock.now().getTime();
+    for (const [name, days] of [
+      ['Tagged-Due', 4],
+      ['tagged-later', 120],
+    ] as const) {
+      world.store.seed('kv-test', name, {
+        value: 'v'.repeat(32),
+        tags,
+        expiresOn: new Date(now + days * DAY),
+      });
+    }
+    // The fake catalog knows only the groups it is given: give it the one the tags infer.
+    world.catalog.update(app.config.resolveSecret('kv-test', 'Tagged-Due', tags)!.group);
+    world.faults.resetCalls();
+    const result = await runSweep(options);
+    expect(result.steps.find((s) => s.name === 'queue-due')?.counts).toMatchObject({ due: 2, queued: 2 });
+    // First the listing's tags (the sweep), then the tags of the version read to name the run (the engine).
+    expect(world.catalog.primed).toEqual([
+      { vault: 'kv-test', name: 'Tagged-Due', tags },
+      { vault: 'kv-test', name: 'Tagged-Due', tags },
+    ]);
+    expect(world.faults.calls.filter((c) => c === 'store.getCurrent')).toHaveLength(2);
+  });
+
   it('one failure never stops the sweep: other groups are still queued, the problem is recorded', async () => {
     const { world, options } = setup({ 'key-a': 5, 'key-b': 6, 'key-c': 7 });
     world.faults.inject({
