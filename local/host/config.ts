@@ -14,6 +14,11 @@ export interface QueueSettings {
   batchSize: number;
   /** Fetch more when this many or fewer are still running. */
   newBatchThreshold: number;
+  /**
+   * Longest wait between polls of an idle queue (host.json `maxPollingInterval`; Azure's default is a
+   * minute, its floor 100 ms): the worst delay between a run being queued and a worker picking it up.
+   */
+  maxPollingIntervalSeconds: number;
 }
 
 export interface HostConfig {
@@ -57,6 +62,9 @@ const hostJsonSchema = z.object({
           visibilityTimeout: timeSpan.prefault('00:00:00'),
           batchSize: z.number().int().min(1).max(32).prefault(16),
           newBatchThreshold: z.number().int().min(0).optional(),
+          maxPollingInterval: timeSpan
+            .prefault('00:01:00')
+            .refine((seconds) => seconds >= 0.1, 'must be at least 00:00:00.1'),
         })
         .prefault({}),
     })
@@ -84,6 +92,7 @@ export function parseHostJson(json: unknown): HostConfig {
       batchSize: queues.batchSize,
       // Azure's default threshold is batchSize / 2; at most batchSize + newBatchThreshold run at once.
       newBatchThreshold: queues.newBatchThreshold ?? Math.floor(queues.batchSize / 2),
+      maxPollingIntervalSeconds: queues.maxPollingInterval,
     },
   };
 }

@@ -33,7 +33,8 @@ import { InvocationTracker } from './tracker.js';
 export interface LocalHostTiming {
   /** Queue poll interval right after messages arrived; doubles while idle up to `queuePollMaxMs`. */
   queuePollMinMs: number;
-  queuePollMaxMs: number;
+  /** Default: host.json `maxPollingInterval`, as in Azure. */
+  queuePollMaxMs?: number;
   /** Delay before a failed message is retried; defaults to host.json `visibilityTimeout`. */
   visibilityTimeoutSeconds?: number;
   /** How long a running message stays hidden (renewed at half-time). Azure uses 10 minutes. */
@@ -46,7 +47,6 @@ export interface LocalHostTiming {
 
 export const DEFAULT_TIMING: LocalHostTiming = {
   queuePollMinMs: 100,
-  queuePollMaxMs: 2000,
   messageLeaseSeconds: 600,
   timerTickMaxMs: 1000,
   drainTimeoutMs: 10_000,
@@ -167,7 +167,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<Running
         queues,
         timing: {
           pollMinMs: timing.queuePollMinMs,
-          pollMaxMs: timing.queuePollMaxMs,
+          pollMaxMs: timing.queuePollMaxMs ?? queues.maxPollingIntervalSeconds * 1000,
           leaseSeconds: timing.messageLeaseSeconds,
         },
         logger,

@@ -72,7 +72,13 @@ describe('host.json', () => {
     expect(readHostConfig()).toEqual({
       routePrefix: 'api',
       functionTimeoutSeconds: 600,
-      queues: { maxDequeueCount: 5, visibilityTimeoutSeconds: 30, batchSize: 8, newBatchThreshold: 8 },
+      queues: {
+        maxDequeueCount: 5,
+        visibilityTimeoutSeconds: 30,
+        batchSize: 8,
+        newBatchThreshold: 8,
+        maxPollingIntervalSeconds: 2,
+      },
     });
   });
 
@@ -82,7 +88,11 @@ describe('host.json', () => {
       visibilityTimeoutSeconds: 0,
       batchSize: 16,
       newBatchThreshold: 8,
+      maxPollingIntervalSeconds: 60,
     });
+    expect(() => parseHostJson({ extensions: { queues: { maxPollingInterval: '00:00:00' } } })).toThrow(
+      /extensions.queues.maxPollingInterval: must be at least/,
+    );
     expect(() => parseHostJson({ extensions: { queues: { visibilityTimeout: '30s' } } })).toThrow(
       /host.json is invalid: extensions.queues.visibilityTimeout/,
     );
