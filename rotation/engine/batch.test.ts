@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { FakeWorld, fakeGroup } from '../fakes/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { RotationError } from '../errors.js';
+import { FakeSecretStore, FakeWorld, fakeGroup } from '../fakes/index.js';
 import type { RunRecord } from '../ports.js';
-import { computePlanId, mapLimit, selectGroups } from './batch.js';
+import { type BatchInput, computePlanId, mapLimit, selectGroups, startBatch } from './batch.js';
 import { createRunIdentity } from './identity.js';
 import { untilCompromiseHandled, waitForRun } from './wait.js';
 
@@ -84,6 +85,84 @@ describe('selectGroups', () => {
         configured: [],
       }),
     ).rejects.toMatchObject({ code: 'BadRequest' });
+  });
+});
+
+describe('startBatch', () => {
+  /** A store whose listing stops after each page until `next()` lets it go on (or fails it). */
+  function pagedListing(world: FakeWorld) {
+    const inner = world.store.listSecrets.bind(world.store);
+    let release: (outcome: 'go' | 'fail') => void = () => {};
+    let pages = 0;
+    world.store.listSecrets = async function* (vault: string) {
+      for await (const props of inner(vault)) {
+        const outcome = await new Promise<'go' | 'fail'>((resolve) => {
+          release = resolve;
+          pages += 1;
+        });
+        if (outcome === 'fail')
+          throw new RotationError('AzureUnavailable', 'listing failed', { transient: true });
+        yield props;
+      }
+    };
+    return { next: (outcome: 'go' | 'fail' = 'go') => release(outcome), pages: () => pages };
+  }
+
+  function batchWorld() {
+    const configured = fakeGroup({ id: 'openai', secrets: ['a', 'b'] });
+    const inferred = fakeGroup({ id: 'tagged', secrets: ['t'] });
+    const world = new FakeWorld({ groups: [configured, inferred] });
+    world.store.seed('kv-test', 'a', { value: 'x'.repeat(20) });
+    world.store.seed('kv-test', 'b', { value: 'x'.repeat(20) });
+    world.store.seed('kv-test', 't', { value: 'y'.repeat(20) });
+    const input: BatchInput = {
+      selection: { all: true },
+      vaults: ['kv-test'],
+      configured: configured.secrets,
+      compromised: false,
+      trigger: { kind: 'http' },
+    };
+    return { world, input };
+  }
+
+  it('queues configured groups while the vault is still being listed, tag-managed ones as listed', async () => {
+    const { world, input } = batchWorld();
+    const listing = pagedListing(world);
+    const batch = startBatch(world.deps, input);
+    await vi.waitFor(() => expect(world.queue.messages).toHaveLength(1)); // openai: no listing needed
+    expect(listing.pages()).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      await vi.waitFor(() => expect(listing.pages()).toBe(i + 1));
+      listing.next();
+    }
+    const started = await batch;
+    expect(started.map((g) => [g.group.id, g.selected, g.outcome?.run.status])).toEqual([
+      ['openai', ['a', 'b'], 'queued'],
+      ['tagged', ['t'], 'queued'],
+    ]);
+    expect(world.queue.messages).toHaveLength(2);
+  });
+
+  it('fails when the listing fails part-way, after queuing what it found; a retry duplicates nothing', async () => {
+    const { world, input } = batchWorld();
+    const listing = pagedListing(world);
+    const batch = startBatch(world.deps, input);
+    await vi.waitFor(() => expect(listing.pages()).toBe(1));
+    listing.next('fail');
+    await expect(batch).rejects.toMatchObject({ code: 'AzureUnavailable' });
+    expect(world.queue.messages).toHaveLength(1);
+    world.store.listSecrets = FakeSecretStore.prototype.listSecrets.bind(world.store);
+    const again = await startBatch(world.deps, input);
+    expect(again.map((g) => [g.group.id, g.outcome?.created])).toEqual([
+      ['openai', false],
+      ['tagged', true],
+    ]);
+    // one run per group: the retry named openai's run as the first call did
+    const runs = new Set(world.queue.messages.map((m) => `${m.request.secret}@${m.request.triggerVersion}`));
+    expect(runs.size).toBe(2);
+    expect(again[0]!.outcome?.run.id).toBe(
+      createRunIdentity('kv-test', 'openai', world.queue.messages[0]!.request.triggerVersion!),
+    );
   });
 });
 

@@ -283,22 +283,114 @@ export async function verifyPlanId(
   }
 }
 
-/** Starts a batch: the plan id guard, then one run per group, enqueued with bounded parallelism. */
+/**
+ * Starts a batch: the plan id guard, then one run per group, enqueued with bounded parallelism. Results
+ * are sorted by vault and group.
+ *
+ * Without a plan id to check, `all` and `provider` selections queue as they select: configured secrets'
+ * groups at once, tag-managed ones as the vault's listing reaches them, so the first runs start while a
+ * large vault is still being listed (found by `npm run bench`: 40 pages of 50 ms before the first run of
+ * a 1,000-secret batch). A listing that fails part-way throws once the groups already found are queued;
+ * queuing is idempotent per run, so the caller's retry queues the rest and duplicates nothing.
+ */
 export async function startBatch(deps: EngineDeps, input: BatchInput): Promise<GroupStart[]> {
-  const selected = await selectGroups(deps, input);
-  if (('all' in input.selection && input.compromised) || input.planId !== undefined) {
-    await verifyPlanId(deps, input, selected);
+  const guarded = ('all' in input.selection && input.compromised) || input.planId !== undefined;
+  const streams = 'all' in input.selection || 'provider' in input.selection;
+  if (guarded || !streams) {
+    const selected = await selectGroups(deps, input);
+    if (guarded) await verifyPlanId(deps, input, selected);
+    return mapLimit(selected, concurrencyOf(deps), (entry) => startGroup(deps, input, entry));
   }
-  return mapLimit(selected, concurrencyOf(deps), async (entry): Promise<GroupStart> => {
-    try {
-      const outcome = await enqueueRotation(deps, requestFor(deps, entry, input, false));
-      if (outcome.kind !== 'run')
-        throw new RotationError('InternalError', 'a batch run was planned instead of queued');
-      return { ...entry, outcome };
-    } catch (error) {
-      const { code, message } = describeError(error);
-      deps.log.warn('batch: could not queue a group', { group: entry.group.id, code });
-      return { ...entry, error: { code, message } };
+  const limit = limiter(concurrencyOf(deps));
+  const groups = new Map<string, { selected: string[]; start: Promise<GroupStart> }>();
+  const take = (secret: ManagedSecret) => {
+    const key = `${secret.vault}/${secret.group}`;
+    const known = groups.get(key);
+    if (known) {
+      if (!known.selected.some((n) => n.toLowerCase() === secret.name.toLowerCase()))
+        known.selected.push(secret.name);
+      return;
     }
-  });
+    // `selected` fills up while the listing goes on; the run is named by the first (as `selectGroups`).
+    const selected = [secret.name];
+    const start = limit(async () => {
+      const group = await deps.catalog.resolveGroup(secret.vault, secret.group);
+      if (!group) throw new RotationError('ConfigInvalid', `credential group ${secret.group} is unknown`);
+      return startGroup(deps, input, { vault: secret.vault, group, selected });
+    });
+    groups.set(key, { selected, start });
+  };
+  let listing: unknown;
+  try {
+    await forEachSelected(deps, input, take);
+  } catch (error) {
+    listing = error;
+  }
+  const started = await Promise.allSettled([...groups.values()].map((g) => g.start));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (listing !== undefined) throw listing;
+  if (failed) throw failed.reason;
+  return started
+    .map((s) => (s as PromiseFulfilledResult<GroupStart>).value)
+    .sort((a, b) => `${a.vault}/${a.group.id}`.localeCompare(`${b.vault}/${b.group.id}`));
+}
+
+async function startGroup(deps: EngineDeps, input: BatchInput, entry: SelectedGroup): Promise<GroupStart> {
+  try {
+    const outcome = await enqueueRotation(deps, requestFor(deps, entry, input, false));
+    if (outcome.kind !== 'run')
+      throw new RotationError('InternalError', 'a batch run was planned instead of queued');
+    return { ...entry, outcome };
+  } catch (error) {
+    const { code, message } = describeError(error);
+    deps.log.warn('batch: could not queue a group', { group: entry.group.id, code });
+    return { ...entry, error: { code, message } };
+  }
+}
+
+/**
+ * Hands `take` each managed secret an `all` or `provider` selection covers, as soon as it is known:
+ * the configured ones of a vault first (no listing needed), then the tag-managed ones page by page.
+ */
+async function forEachSelected(
+  deps: Pick<EngineDeps, 'catalog' | 'store'>,
+  input: Pick<BatchInput, 'selection' | 'vaults' | 'configured'>,
+  take: (secret: ManagedSecret) => void,
+): Promise<void> {
+  const { selection } = input;
+  const wanted = (secret: ManagedSecret) =>
+    !('provider' in selection) || secret.provider === selection.provider;
+  for (const vault of input.vaults) {
+    const configured = input.configured.filter((s) => s.vault === vault);
+    for (const secret of configured) if (wanted(secret)) take(secret);
+    const known = new Set(configured.map((s) => s.name.toLowerCase()));
+    for await (const props of deps.store.listSecrets(vault)) {
+      const name = props.name.toLowerCase();
+      if (known.has(name)) continue;
+      known.add(name);
+      deps.catalog.primeTags?.(vault, name, props.tags);
+      const secret = await deps.catalog.resolveSecret(vault, name);
+      if (secret && wanted(secret)) take(secret);
+    }
+  }
+}
+
+/** Runs the functions given to it with at most `limit` in flight, in the order given. */
+function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return (fn) =>
+    new Promise((resolve, reject) => {
+      const run = () => {
+        active += 1;
+        fn()
+          .then(resolve, reject)
+          .finally(() => {
+            active -= 1;
+            waiting.shift()?.();
+          });
+      };
+      if (active < limit) run();
+      else waiting.push(run);
+    });
 }
