@@ -17,6 +17,7 @@ import type { GetApp, RotatorApp } from '../composition/app.js';
 import { getRotatorApp } from '../composition/instance.js';
 import { withFields } from '../composition/logger.js';
 import { enqueueRotation, isRotatorVersion } from '../rotation/engine/index.js';
+import { type CurrentRead, readCurrent } from '../rotation/engine/target.js';
 import { describeError, RotationError } from '../rotation/errors.js';
 import { type KeyVaultSecretEvent, parseSingleEvent } from '../rotation/events/index.js';
 import { checkVersionSetByHand } from '../rotation/manual/events.js';
@@ -100,6 +101,7 @@ export async function handleKeyVaultEvent(
     return { kind: 'ignored', reason: 'foreign-vault' };
   }
   try {
+    const read = await readFirst(app, event);
     const secret = await app.engine.catalog.resolveSecret(event.vault, event.name);
     if (event.type === 'SecretNewVersionCreated') return await newVersion(app, event, secret, log, state);
     if (!secret) {
@@ -108,7 +110,7 @@ export async function handleKeyVaultEvent(
       log.info('event for a secret the rotator does not manage; acknowledged', { ...fields, alerted });
       return { kind: 'ignored', reason: 'unmanaged', alerted };
     }
-    return await enqueue(app, event, secret, log, state);
+    return await enqueue(app, event, secret, log, state, read);
   } catch (error) {
     if (isPermanent(error)) {
       log.error('event cannot be acted on; acknowledged', { ...fields, error: describeError(error) });
@@ -119,20 +121,40 @@ export async function handleKeyVaultEvent(
   }
 }
 
+/**
+ * `SecretNearExpiry`/`SecretExpired` of a secret rotation.json does not configure: the catalog needs its
+ * current version's tags to tell whether (and how) it is managed, and the trigger reads the current
+ * version anyway, to check that the event's version is still current. Read it once, fresh, here: the
+ * catalog is handed its tags and the engine checks the event's version against the same read. A
+ * configured secret needs no tags, so it is read only when its event names a new run (a duplicate event
+ * costs no read). `SecretNewVersionCreated` reads the version it names instead (`newVersion`).
+ */
+async function readFirst(app: RotatorApp, event: KeyVaultSecretEvent): Promise<CurrentRead | undefined> {
+  if (event.type === 'SecretNewVersionCreated' || app.config.findSecret(event.vault, event.name)) {
+    return undefined;
+  }
+  return readCurrent(app.engine, event.vault, event.name);
+}
+
 async function enqueue(
   app: RotatorApp,
   event: KeyVaultSecretEvent,
   secret: ManagedSecret,
   log: Logger,
   state: HandlerState,
+  read: CurrentRead | undefined,
 ): Promise<KeyVaultEventOutcome> {
-  const outcome = await enqueueRotation(app.engine, {
-    vault: event.vault,
-    secret: secret.name,
-    triggerVersion: event.version,
-    trigger: { kind: 'event', eventId: event.id, eventType: event.eventType },
-    requestedAt: app.engine.clock.now().toISOString(),
-  });
+  const outcome = await enqueueRotation(
+    app.engine,
+    {
+      vault: event.vault,
+      secret: secret.name,
+      triggerVersion: event.version,
+      trigger: { kind: 'event', eventId: event.id, eventType: event.eventType },
+      requestedAt: app.engine.clock.now().toISOString(),
+    },
+    read ? { current: read } : {},
+  );
   if (outcome.kind !== 'run')
     throw new RotationError('InternalError', 'enqueueRotation planned instead of queuing');
   const { run } = outcome;

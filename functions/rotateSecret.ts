@@ -18,6 +18,7 @@ import { getRotatorApp } from '../composition/instance.js';
 import { enqueueRotation, resolveTarget } from '../rotation/engine/index.js';
 import { preflightChecks } from '../rotation/engine/preflight.js';
 import { inProgressRunOf } from '../rotation/engine/run-lookup.js';
+import { readCurrent } from '../rotation/engine/target.js';
 import { untilCompromiseHandled, untilFinal, waitForRun } from '../rotation/engine/wait.js';
 import { RotationError } from '../rotation/errors.js';
 import type { RunRequest } from '../rotation/ports.js';
@@ -56,7 +57,11 @@ export function createRotateSecretHandler(getApp: GetApp): HttpFunctionHandler {
         ...(body.ifCurrentVersion ? { triggerVersion: body.ifCurrentVersion.toLowerCase() } : {}),
         requestedAt: deps.clock.now().toISOString(),
       };
-      const target = await resolveTarget(deps, { ...runRequest, triggerVersion: undefined });
+      // One fresh read of the current version serves the whole request: it tells the catalog the tags
+      // of a secret managed by them alone, names the run, decides `ifCurrentVersion`, and is what the
+      // engine checks the request against when queuing (instead of reading again).
+      const read = await readCurrent(deps, vault, name);
+      const target = await resolveTarget(deps, { ...runRequest, triggerVersion: undefined }, read);
 
       if (body.ifCurrentVersion !== undefined) {
         const current = target.currentVersion ?? 'none';
@@ -70,7 +75,7 @@ export function createRotateSecretHandler(getApp: GetApp): HttpFunctionHandler {
       }
 
       if (body.dryRun) {
-        const outcome = await enqueueRotation(deps, { ...runRequest, dryRun: true });
+        const outcome = await enqueueRotation(deps, { ...runRequest, dryRun: true }, { current: read });
         if (outcome.kind !== 'plan') throw new RotationError('InternalError', 'a dry run produced a run');
         const checks = await preflightChecks(deps, target.group);
         return {
@@ -90,7 +95,7 @@ export function createRotateSecretHandler(getApp: GetApp): HttpFunctionHandler {
         throw runInProgress(busy);
       }
 
-      const outcome = await enqueueRotation(deps, runRequest);
+      const outcome = await enqueueRotation(deps, runRequest, { current: read });
       if (outcome.kind !== 'run') throw new RotationError('InternalError', 'a rotation produced a plan');
       app.log.info('rotation requested over HTTP', {
         runId: outcome.run.id,

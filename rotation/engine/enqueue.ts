@@ -11,7 +11,7 @@ import { NO_VERSION } from './identity.js';
 import { planFor, type RotationPlan } from './plan.js';
 import { startDecision } from './policy.js';
 import { createOrGet, newRunRecord } from './records.js';
-import { type RunTarget, resolveTarget } from './target.js';
+import { type CurrentRead, type RunTarget, resolveTarget } from './target.js';
 
 export type EnqueueOutcome =
   | {
@@ -25,8 +25,20 @@ export type EnqueueOutcome =
     }
   | { kind: 'plan'; plan: RotationPlan };
 
-export async function enqueueRotation(deps: EngineDeps, request: RunRequest): Promise<EnqueueOutcome> {
-  const target = await resolveTarget(deps, request);
+export interface EnqueueOptions {
+  /**
+   * The trigger's fresh read of the named secret's current version (`readCurrent`): it names the run,
+   * or decides whether the request's version is still current, instead of a second read.
+   */
+  current?: CurrentRead;
+}
+
+export async function enqueueRotation(
+  deps: EngineDeps,
+  request: RunRequest,
+  options: EnqueueOptions = {},
+): Promise<EnqueueOutcome> {
+  const target = await resolveTarget(deps, request, options.current);
   if (request.dryRun) return { kind: 'plan', plan: await planFor(deps, request, target) };
   const now = deps.clock.now();
   const fresh = newRunRecord({
@@ -40,7 +52,10 @@ export async function enqueueRotation(deps: EngineDeps, request: RunRequest): Pr
 
   const existing = await deps.journal.get(target.runId);
   if (!existing && request.triggerVersion && !target.resumedFromTag) {
-    const current = await deps.store.getCurrent(target.group.vault, target.secret.name);
+    // Always a fresh read: the trigger's own (`options.current`) or one made now, never a cached one.
+    const current = options.current
+      ? options.current.version
+      : await deps.store.getCurrent(target.group.vault, target.secret.name);
     const currentVersion = current?.version.toLowerCase() ?? NO_VERSION;
     if (currentVersion !== target.triggerVersion) {
       const message = `skipped (stale): version ${target.triggerVersion} of ${target.secret.name} is no longer current (now ${currentVersion})`;

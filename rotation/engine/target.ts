@@ -1,6 +1,12 @@
 /**
  * From a trigger's request to the run it maps to: the managed secret, its credential group, the trigger
  * version (the named secret's current version when the trigger gave none) and the run id.
+ *
+ * A trigger reads the named secret's current version fresh, once: to name the run, or to check that the
+ * event's version is still current. A secret managed by Microsoft's tags alone also needs that version's
+ * tags for the catalog to tell its provider; a trigger that will read the current version anyway reads it
+ * first (`readCurrent`), hands its tags to the catalog and passes the read on, so the secret costs one Key
+ * Vault read in all, like a configured one.
  */
 import { RotationError } from '../errors.js';
 import type {
@@ -10,6 +16,7 @@ import type {
   RunRequest,
   SecretCatalog,
   SecretStore,
+  SecretVersion,
 } from '../ports.js';
 import { createRunIdentity, NO_VERSION } from './identity.js';
 import { isUnfinished } from './policy.js';
@@ -24,6 +31,26 @@ export interface RunTarget {
   currentVersion?: string;
   /** True when the identity came from the `RotationId` tag of the current version (an unfinished run). */
   resumedFromTag: boolean;
+}
+
+/** A fresh read of the named secret's current version, taken by this trigger (`undefined`: none). */
+export interface CurrentRead {
+  readonly version: SecretVersion | undefined;
+}
+
+/**
+ * Reads the current version of `vault/name` fresh (never from a cache) and hands its tags to the catalog,
+ * so resolving the secret next costs no Key Vault read. Pass the result to `resolveTarget` or
+ * `enqueueRotation`, which then use it instead of reading again. Only for a vault the catalog serves.
+ */
+export async function readCurrent(
+  deps: { catalog: SecretCatalog; store: SecretStore },
+  vault: string,
+  name: string,
+): Promise<CurrentRead> {
+  const version = await deps.store.getCurrent(vault.trim().toLowerCase(), name.trim());
+  deps.catalog.primeTags?.(vault.trim().toLowerCase(), name.trim(), version?.tags);
+  return { version };
 }
 
 export function checkRequest(request: RunRequest): void {
@@ -45,9 +72,14 @@ export function checkRequest(request: RunRequest): void {
   }
 }
 
+/**
+ * `read`: this trigger's fresh read of the secret's current version (`readCurrent`), used instead of
+ * reading again; without it the current version is read here when the request names none.
+ */
 export async function resolveTarget(
   deps: { catalog: SecretCatalog; store: SecretStore; journal: Journal },
   request: RunRequest,
+  read?: CurrentRead,
 ): Promise<RunTarget> {
   checkRequest(request);
   const vault = request.vault.trim().toLowerCase();
@@ -66,7 +98,7 @@ export async function resolveTarget(
       resumedFromTag: false,
     };
   }
-  const current = await deps.store.getCurrent(group.vault, secret.name);
+  const current = read ? read.version : await deps.store.getCurrent(group.vault, secret.name);
   ({ secret, group } = await reinferFromRead(deps.catalog, secret, group, current?.tags));
   const currentVersion = current?.version.toLowerCase();
   // A version we wrote for a run that has not finished (a failed or interrupted promotion): the
