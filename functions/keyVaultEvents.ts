@@ -16,8 +16,12 @@ import type { EventGridEvent, InvocationContext } from '@azure/functions';
 import type { GetApp, RotatorApp } from '../composition/app.js';
 import { getRotatorApp } from '../composition/instance.js';
 import { withFields } from '../composition/logger.js';
-import { enqueueRotation, isRotatorVersion } from '../rotation/engine/index.js';
-import { type CurrentRead, readCurrent } from '../rotation/engine/target.js';
+import {
+  type CurrentRead,
+  enqueueRotation,
+  isRotatorVersion,
+  readCurrent,
+} from '../rotation/engine/index.js';
 import { describeError, RotationError } from '../rotation/errors.js';
 import { type KeyVaultSecretEvent, parseSingleEvent } from '../rotation/events/index.js';
 import { checkVersionSetByHand } from '../rotation/manual/events.js';

@@ -15,10 +15,9 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 import type { GetApp } from '../composition/app.js';
 import { getRotatorApp } from '../composition/instance.js';
-import { enqueueRotation, resolveTarget } from '../rotation/engine/index.js';
+import { enqueueRotation, readCurrent, resolveTarget } from '../rotation/engine/index.js';
 import { preflightChecks } from '../rotation/engine/preflight.js';
 import { inProgressRunOf } from '../rotation/engine/run-lookup.js';
-import { readCurrent } from '../rotation/engine/target.js';
 import { untilCompromiseHandled, untilFinal, waitForRun } from '../rotation/engine/wait.js';
 import { RotationError } from '../rotation/errors.js';
 import type { RunRequest } from '../rotation/ports.js';

@@ -72,7 +72,7 @@ export {
   rotationIdOf,
   userTags,
 } from './tags.js';
-export { type RunTarget, resolveTarget } from './target.js';
+export { type CurrentRead, type RunTarget, readCurrent, resolveTarget } from './target.js';
 export {
   isFinal,
   untilCompromiseHandled,
