@@ -82,6 +82,19 @@ describe('KeyVaultSecretStore (real SecretClient against the emulator)', () => {
     expect((await store.getVersion('kvmain', 'db-password', second.version))?.tags).toEqual({});
   });
 
+  it("knows the versions it wrote with the rotator's tags, without reading them back", async () => {
+    const own = await store.setSecret('kvmain', 'own-write', {
+      value: value(),
+      tags: { RotatedBy: 'key-vault-rotator', RotationId: 'run-1' },
+    });
+    const plain = await store.setSecret('kvmain', 'own-write', { value: value(), tags: { team: 'ai' } });
+    expect(store.wroteOwnVersion('KVMain', 'Own-Write', own.version)).toBe(true);
+    expect(store.wroteOwnVersion('kvmain', 'own-write', plain.version)).toBe(false);
+    // another store (another instance) did not write it: it must read
+    const other = new KeyVaultSecretStore(factory);
+    expect(other.wroteOwnVersion('kvmain', 'own-write', own.version)).toBe(false);
+  });
+
   it('answers undefined for a missing secret or version', async () => {
     expect(await store.getCurrent('kvmain', 'never-written')).toBeUndefined();
     await store.setSecret('kvmain', 'one-version', { value: value(), tags: {} });

@@ -5,6 +5,7 @@
  */
 import type { KeyVaultSecret, SecretClient, SecretProperties } from '@azure/keyvault-secrets';
 import { RotationError } from '../rotation/errors.js';
+import { OwnVersions } from '../rotation/own-versions.js';
 import type {
   NewSecretVersion,
   SecretStore,
@@ -78,6 +79,9 @@ async function* wrapPaged<T, U>(
 }
 
 export class KeyVaultSecretStore implements SecretStore {
+  /** Versions written here with the rotator's tags (their `SecretNewVersionCreated` needs no read). */
+  readonly #own = new OwnVersions();
+
   constructor(private readonly clients: SecretClientSource) {}
 
   private client(vault: string): Promise<SecretClient> {
@@ -149,10 +153,16 @@ export class KeyVaultSecretStore implements SecretStore {
         ...(secret.expiresOn ? { expiresOn: secret.expiresOn } : {}),
         ...(secret.notBefore ? { notBefore: secret.notBefore } : {}),
       });
-      return toVersioned(v, created.properties);
+      const written = toVersioned(v, created.properties);
+      this.#own.recordWrite(v, name, written.version, secret.tags);
+      return written;
     } catch (error) {
       throw wrapAzureError(error, { action: `write a new version of secret '${name}' in vault '${v}'` });
     }
+  }
+
+  wroteOwnVersion(vault: string, name: string, version: string): boolean {
+    return this.#own.has(vault, name, version);
   }
 
   async updateVersion(

@@ -129,6 +129,37 @@ describe('keyVaultEvents handler', () => {
     expect(seen).toEqual([byHand.version]);
   });
 
+  it('knows a version this instance promoted without reading it back; reads one written elsewhere', async () => {
+    const { app, event, log, world, group, secret, handled } = setup();
+    const written = await world.store.setSecret(group.vault, secret, {
+      value: 'r'.repeat(32),
+      tags: { RotatedBy: 'key-vault-rotator', RotationId: 'run-1' },
+    });
+    const elsewhere = world.store.seed(group.vault, secret, {
+      value: 's'.repeat(32),
+      tags: { RotatedBy: 'key-vault-rotator', RotationId: 'run-2' },
+    });
+    world.faults.resetCalls();
+    expect(
+      await handleKeyVaultEvent(
+        app,
+        event('SecretNewVersionCreated', { version: written.version }),
+        log,
+        handled,
+      ),
+    ).toEqual({ kind: 'ignored', reason: 'own-version' });
+    expect(world.faults.calls.filter((op) => op.startsWith('store.'))).toEqual([]);
+    expect(
+      await handleKeyVaultEvent(
+        app,
+        event('SecretNewVersionCreated', { version: elsewhere.version }),
+        log,
+        handled,
+      ),
+    ).toEqual({ kind: 'ignored', reason: 'own-version' });
+    expect(world.faults.calls.filter((op) => op.startsWith('store.'))).toEqual(['store.getVersion']);
+  });
+
   it('throws a transient error (Event Grid redelivers) when the journal cannot be reached', async () => {
     const { app, event, log, world, handled } = setup();
     world.faults.inject({ op: 'journal.get', times: 5, error: () => new Error('socket hang up') });

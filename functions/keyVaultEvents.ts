@@ -193,6 +193,11 @@ async function newVersion(
     log.info('new version of a secret the rotator does not manage; acknowledged', fields);
     return { kind: 'ignored', reason: 'unmanaged' };
   }
+  // Most new versions are the rotator's own promotions: this instance may know without reading back.
+  if (app.engine.store.wroteOwnVersion?.(event.vault, secret.name, event.version)) {
+    log.info('new version written by the rotator; ignored', { ...fields, known: 'written here' });
+    return { kind: 'ignored', reason: 'own-version' };
+  }
   const version = await app.engine.store.getVersion(event.vault, secret.name, event.version);
   if (!version) {
     log.info('new version no longer exists; acknowledged', fields);

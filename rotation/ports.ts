@@ -72,6 +72,12 @@ export interface SecretStore {
     version: string,
     patch: SecretVersionPatch,
   ): Promise<SecretVersionProperties & { version: string }>;
+  /**
+   * Optional: true when this store itself wrote `version` of `name` moments ago, tagged as the rotator's
+   * (`RotatedBy`): what reading the version back would show `SecretNewVersionCreated`'s handler. False
+   * means "not known here" (written elsewhere, or long ago): read it. See `rotation/own-versions.ts`.
+   */
+  wroteOwnVersion?(vault: string, name: string, version: string): boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

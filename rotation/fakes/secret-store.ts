@@ -6,6 +6,7 @@
 
 import { RotationError } from '../errors.js';
 import { MAX_TAGS } from '../kinds.js';
+import { OwnVersions } from '../own-versions.js';
 import type {
   Clock,
   NewSecretVersion,
@@ -30,11 +31,14 @@ export interface SeedVersion {
 export class FakeSecretStore implements SecretStore {
   private readonly vaults = new Map<string, Map<string, StoredVersion[]>>();
   private counter = 0;
+  private readonly own: OwnVersions;
 
   constructor(
     private readonly clock: Clock,
     readonly faults: FaultInjector = new FaultInjector(),
-  ) {}
+  ) {
+    this.own = new OwnVersions({ now: () => clock.now().getTime() });
+  }
 
   async getCurrent(vault: string, name: string): Promise<SecretVersion | undefined> {
     this.faults.hit('store.getCurrent', [vault, name]);
@@ -74,7 +78,13 @@ export class FakeSecretStore implements SecretStore {
     secret: NewSecretVersion,
   ): Promise<SecretVersionProperties & { version: string }> {
     this.faults.hit('store.setSecret', [vault, name, secret]);
-    return properties(this.write(vault, name, { ...secret, enabled: true }));
+    const written = properties(this.write(vault, name, { ...secret, enabled: true }));
+    this.own.recordWrite(vault, name, written.version, secret.tags);
+    return written;
+  }
+
+  wroteOwnVersion(vault: string, name: string, version: string): boolean {
+    return this.own.has(vault, name, version);
   }
 
   async updateVersion(
