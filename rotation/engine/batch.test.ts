@@ -2,8 +2,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { RotationError } from '../errors.js';
 import { FakeSecretStore, FakeWorld, fakeGroup } from '../fakes/index.js';
 import type { RunRecord } from '../ports.js';
-import { type BatchInput, computePlanId, mapLimit, selectGroups, startBatch } from './batch.js';
+import { type BatchInput, computePlanId, startBatch } from './batch.js';
 import { createRunIdentity } from './identity.js';
+import { selectGroups } from './selection.js';
 import { untilCompromiseHandled, waitForRun } from './wait.js';
 
 const at = new Date('2026-03-01T00:00:00Z');
@@ -33,22 +34,6 @@ describe('computePlanId', () => {
       computePlanId({ ...base, selection: { all: true } }, ['r1', 'r2'], at),
     ];
     expect(new Set([a, ...other]).size).toBe(5);
-  });
-});
-
-describe('mapLimit', () => {
-  it('keeps order and never runs more than the limit at once', async () => {
-    let active = 0;
-    let peak = 0;
-    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
-      active += 1;
-      peak = Math.max(peak, active);
-      await new Promise((resolve) => setTimeout(resolve, n));
-      active -= 1;
-      return n * 10;
-    });
-    expect(out).toEqual([50, 10, 40, 20, 30]);
-    expect(peak).toBe(2);
   });
 });
 

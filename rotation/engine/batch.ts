@@ -13,13 +13,15 @@
  * against callers who hold the function key anyway.
  */
 import { createHash } from 'node:crypto';
+import { limiter, mapLimit } from '../concurrency.js';
 import { describeError, RotationError } from '../errors.js';
-import { type ProviderKind, readTag } from '../kinds.js';
+import type { ProviderKind } from '../kinds.js';
 import type { CredentialGroup, ManagedSecret, RunRequest, Trigger } from '../ports.js';
 import type { EngineDeps } from './deps.js';
 import { type EnqueueOutcome, enqueueRotation } from './enqueue.js';
 import { planRotation, type RotationPlan } from './plan.js';
 import { type PreflightCheck, preflightChecks } from './preflight.js';
+import { forEachSelected, selectGroups } from './selection.js';
 import { concurrencyOf } from './slots.js';
 import { resolveTarget } from './target.js';
 
@@ -64,105 +66,6 @@ export interface BatchPlan {
 export interface GroupStart extends SelectedGroup {
   outcome?: Extract<EnqueueOutcome, { kind: 'run' }>;
   error?: { code: string; message: string };
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-function tagsMatch(tags: Record<string, string> | undefined, wanted: Record<string, string>): boolean {
-  return Object.entries(wanted).every(([key, value]) => readTag(tags, key.trim())?.trim() === value.trim());
-}
-
-/**
- * Configured secrets of `vault` plus the ones the catalog infers from tags, with their current tags. The
- * listing returned every secret's tags: the catalog is handed them instead of reading each secret again.
- */
-async function managedInVault(
-  deps: Pick<EngineDeps, 'catalog' | 'store'>,
-  vault: string,
-  configured: readonly ManagedSecret[],
-): Promise<{ secret: ManagedSecret; tags: Record<string, string> | undefined }[]> {
-  const listed = new Map<string, Record<string, string>>();
-  for await (const props of deps.store.listSecrets(vault)) listed.set(props.name.toLowerCase(), props.tags);
-  const out = configured
-    .filter((s) => s.vault === vault)
-    .map((secret) => ({ secret, tags: listed.get(secret.name.toLowerCase()) }));
-  const known = new Set(out.map((o) => o.secret.name.toLowerCase()));
-  for (const [name, tags] of listed) {
-    if (known.has(name)) continue;
-    deps.catalog.primeTags?.(vault, name, tags);
-    const secret = await deps.catalog.resolveSecret(vault, name);
-    if (secret) out.push({ secret, tags });
-  }
-  return out;
-}
-
-/** The groups a selection covers, sorted by vault and group. Unmanaged names are a 404 (nothing done). */
-export async function selectGroups(
-  deps: Pick<EngineDeps, 'catalog' | 'store'>,
-  input: Pick<BatchInput, 'selection' | 'vaults' | 'configured'>,
-): Promise<SelectedGroup[]> {
-  const { selection } = input;
-  const chosen: ManagedSecret[] = [];
-  if ('names' in selection) {
-    const vault = input.vaults[0];
-    if (input.vaults.length !== 1 || vault === undefined) {
-      throw new RotationError('BadRequest', 'several vaults are configured: name one with ?vault=', {
-        details: [{ path: 'vault', message: 'required when several vaults are configured' }],
-      });
-    }
-    const missing: { path: string; message: string }[] = [];
-    for (const [i, name] of selection.names.entries()) {
-      const secret = await deps.catalog.resolveSecret(vault, name.trim());
-      if (secret) chosen.push(secret);
-      else
-        missing.push({ path: `$.select.names[${i}]`, message: `${name} is not managed in vault ${vault}` });
-    }
-    if (missing.length > 0) {
-      throw new RotationError('UnmanagedSecret', `${missing.length} selected secret(s) are not managed`, {
-        details: missing,
-      });
-    }
-  } else {
-    for (const vault of input.vaults) {
-      for (const { secret, tags } of await managedInVault(deps, vault, input.configured)) {
-        if ('all' in selection) chosen.push(secret);
-        else if ('provider' in selection && secret.provider === selection.provider) chosen.push(secret);
-        else if ('tag' in selection && tagsMatch(tags, selection.tag)) chosen.push(secret);
-      }
-    }
-  }
-  const groups = new Map<string, SelectedGroup>();
-  for (const secret of chosen) {
-    const key = `${secret.vault}/${secret.group}`;
-    let entry = groups.get(key);
-    if (!entry) {
-      const group = await deps.catalog.resolveGroup(secret.vault, secret.group);
-      if (!group) throw new RotationError('ConfigInvalid', `credential group ${secret.group} is unknown`);
-      entry = { vault: secret.vault, group, selected: [] };
-      groups.set(key, entry);
-    }
-    if (!entry.selected.some((n) => n.toLowerCase() === secret.name.toLowerCase()))
-      entry.selected.push(secret.name);
-  }
-  return [...groups.values()].sort((a, b) =>
-    `${a.vault}/${a.group.id}`.localeCompare(`${b.vault}/${b.group.id}`),
-  );
 }
 
 function requestFor(
@@ -346,51 +249,4 @@ async function startGroup(deps: EngineDeps, input: BatchInput, entry: SelectedGr
     deps.log.warn('batch: could not queue a group', { group: entry.group.id, code });
     return { ...entry, error: { code, message } };
   }
-}
-
-/**
- * Hands `take` each managed secret an `all` or `provider` selection covers, as soon as it is known:
- * the configured ones of a vault first (no listing needed), then the tag-managed ones page by page.
- */
-async function forEachSelected(
-  deps: Pick<EngineDeps, 'catalog' | 'store'>,
-  input: Pick<BatchInput, 'selection' | 'vaults' | 'configured'>,
-  take: (secret: ManagedSecret) => void,
-): Promise<void> {
-  const { selection } = input;
-  const wanted = (secret: ManagedSecret) =>
-    !('provider' in selection) || secret.provider === selection.provider;
-  for (const vault of input.vaults) {
-    const configured = input.configured.filter((s) => s.vault === vault);
-    for (const secret of configured) if (wanted(secret)) take(secret);
-    const known = new Set(configured.map((s) => s.name.toLowerCase()));
-    for await (const props of deps.store.listSecrets(vault)) {
-      const name = props.name.toLowerCase();
-      if (known.has(name)) continue;
-      known.add(name);
-      deps.catalog.primeTags?.(vault, name, props.tags);
-      const secret = await deps.catalog.resolveSecret(vault, name);
-      if (secret && wanted(secret)) take(secret);
-    }
-  }
-}
-
-/** Runs the functions given to it with at most `limit` in flight, in the order given. */
-function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return (fn) =>
-    new Promise((resolve, reject) => {
-      const run = () => {
-        active += 1;
-        fn()
-          .then(resolve, reject)
-          .finally(() => {
-            active -= 1;
-            waiting.shift()?.();
-          });
-      };
-      if (active < limit) run();
-      else waiting.push(run);
-    });
 }

@@ -11,23 +11,16 @@ import { RotationError } from '../errors.js';
 import { RUN_PHASES } from '../kinds.js';
 import type { RunRecord, RunRequest } from '../ports.js';
 import { escalateManualRun } from './compromise.js';
-import { type EngineDeps, timingOf } from './deps.js';
-import { type GroupReads, prepareProvider, RunFlow, readGroupCurrents } from './flow.js';
+import type { EngineDeps } from './deps.js';
+import { RunFlow } from './flow.js';
+import { headStart, othersOf } from './head-start.js';
 import { NO_VERSION } from './identity.js';
-import { acquireGroupLease, type LeaseKeeper } from './lease-keeper.js';
+import type { LeaseKeeper } from './lease-keeper.js';
 import { checkValidity, notStarted, spacingReason, startDecision } from './policy.js';
-import type { BoundProvider } from './provider.js';
 import { createOrGet, enterPhase, newRunRecord, RunWriter } from './records.js';
 import { executeRepropagation } from './repropagate.js';
 import { executeRollback } from './rollback-run.js';
-import {
-  acquireRunSlot,
-  allSlotsHeldHere,
-  concurrencyOf,
-  deferRun,
-  runIdOf,
-  tryAcquireSlot,
-} from './slots.js';
+import { acquireRunSlot, concurrencyOf, deferRun, runIdOf, takeSlotAndLease } from './slots.js';
 import { claim, issue, validate } from './steps-issue.js';
 import { finish, promote, propagate, revoke, revokes } from './steps-promote.js';
 import { type RunTarget, resolveTarget } from './target.js';
@@ -60,70 +53,6 @@ async function executeUnderSlot(deps: EngineDeps, request: RunRequest): Promise<
   } finally {
     await slot.stop();
   }
-}
-
-/**
- * A run slot (ROTATION_CONCURRENCY, slots.ts) and the group's lease, asked for together: one round trip,
- * not two in a row. Throws `RunInProgress` (transient) when another worker holds the group; undefined when
- * every slot stayed busy (the caller defers the run).
- */
-async function takeSlotAndLease(
-  deps: EngineDeps,
-  target: RunTarget,
-): Promise<{ slot: LeaseKeeper; lease: LeaseKeeper } | undefined> {
-  const timing = timingOf(deps);
-  const limit = concurrencyOf(deps);
-  const groupLease = () => acquireGroupLease(deps, target.group.vault, target.group.id, timing);
-  // This process holding every slot itself is the common case in a batch: wait without touching the group.
-  if (!allSlotsHeldHere(deps, limit)) {
-    const [slot, lease] = await Promise.allSettled([tryAcquireSlot(deps, limit, timing), groupLease()]);
-    if (slot.status === 'fulfilled' && slot.value && lease.status === 'fulfilled') {
-      return { slot: slot.value, lease: lease.value };
-    }
-    await Promise.all([
-      slot.status === 'fulfilled' ? slot.value?.stop() : undefined,
-      lease.status === 'fulfilled' ? lease.value.stop() : undefined,
-    ]);
-    if (lease.status === 'rejected') throw lease.reason;
-    if (slot.status === 'rejected') throw slot.reason;
-  }
-  // Every slot was busy: wait for one, then take the group's lease (let go meanwhile, so no run of the
-  // group waits behind one that cannot start).
-  const waited = await acquireRunSlot(deps);
-  if (!waited) return undefined;
-  try {
-    return { slot: waited, lease: await groupLease() };
-  } catch (error) {
-    await waited.stop();
-    throw error;
-  }
-}
-
-/**
- * Reads a run needs whatever its journal row says, started with the row's read instead of after it: the
- * group's current versions, the group's other runs (spacing) and the provider's own preparation. Only
- * once the group's lease is held: nothing else writes the group while these reads are used.
- */
-function headStart(deps: EngineDeps, target: RunTarget, request: RunRequest): HeadStart | undefined {
-  if (deps.settings.paused) return undefined; // the run is skipped without reading anything
-  const bound = prepareProvider(deps, target.group);
-  return {
-    reads: readGroupCurrents(deps, target.group),
-    bound,
-    others: request.compromised ? undefined : settle(otherRuns(deps, target.group, target.runId)),
-  };
-}
-
-interface HeadStart {
-  reads: Promise<GroupReads>;
-  bound: BoundProvider | undefined;
-  others: Promise<PromiseSettledResult<RunRecord[]>> | undefined;
-}
-
-/** The outcome of a promise started ahead of its use (no unhandled rejection if it is never used). */
-async function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
-  const [result] = await Promise.allSettled([promise]);
-  return result!;
 }
 
 async function runUnderLease(
@@ -251,27 +180,6 @@ async function skipped(
   checkValidity(group);
   flow.provider();
   return false;
-}
-
-async function othersOf(
-  deps: EngineDeps,
-  group: { vault: string; id: string },
-  runId: string,
-  prefetched: Promise<PromiseSettledResult<RunRecord[]>> | undefined,
-): Promise<RunRecord[]> {
-  if (!prefetched) return otherRuns(deps, group, runId);
-  const early = await prefetched;
-  if (early.status === 'rejected') throw early.reason;
-  return early.value;
-}
-
-/** The group's other runs (for the spacing rule). */
-async function otherRuns(deps: EngineDeps, group: { vault: string; id: string }, runId: string) {
-  const others: RunRecord[] = [];
-  for await (const other of deps.journal.list({ vault: group.vault, group: group.id })) {
-    if (other.id !== runId) others.push(other);
-  }
-  return others;
 }
 
 async function skip(

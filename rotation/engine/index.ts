@@ -6,12 +6,10 @@ export {
   computePlanId,
   type GroupPlan,
   type GroupStart,
-  mapLimit,
   PLAN_TTL_SECONDS,
   planBatch,
   type SelectedGroup,
   type Selection,
-  selectGroups,
   startBatch,
   verifyPlanId,
 } from './batch.js';
@@ -60,6 +58,7 @@ export {
 } from './rollback.js';
 export { executeRollback } from './rollback-run.js';
 export { inProgressRunOf, resolveManaged } from './run-lookup.js';
+export { selectGroups } from './selection.js';
 export { acquireRunSlot, concurrencyOf, DEFAULT_CONCURRENCY, slotKey } from './slots.js';
 export {
   buildRotationTags,

@@ -12,10 +12,10 @@
 import { RotationError } from '../errors.js';
 import type { Clock, Lease, LockManager, Logger, RunQueue, RunRecord, RunRequest } from '../ports.js';
 import { type EngineDeps, timingOf } from './deps.js';
-import { LeaseKeeper } from './lease-keeper.js';
+import { acquireGroupLease, LeaseKeeper } from './lease-keeper.js';
 import { rollbackRunId } from './rollback.js';
 import { resolveManaged } from './run-lookup.js';
-import { resolveTarget } from './target.js';
+import { type RunTarget, resolveTarget } from './target.js';
 
 export const DEFAULT_CONCURRENCY = 8;
 export const SLOT_PREFIX = '_slots';
@@ -200,4 +200,41 @@ export async function runIdOf(deps: EngineDeps, request: RunRequest): Promise<st
     return rollbackRunId(group.vault, group.id, request.triggerVersion);
   }
   return (await resolveTarget(deps, request)).runId;
+}
+
+/**
+ * A run slot (ROTATION_CONCURRENCY, slots.ts) and the group's lease, asked for together: one round trip,
+ * not two in a row. Throws `RunInProgress` (transient) when another worker holds the group; undefined when
+ * every slot stayed busy (the caller defers the run).
+ */
+export async function takeSlotAndLease(
+  deps: EngineDeps,
+  target: Pick<RunTarget, 'group'>,
+): Promise<{ slot: LeaseKeeper; lease: LeaseKeeper } | undefined> {
+  const timing = timingOf(deps);
+  const limit = concurrencyOf(deps);
+  const groupLease = () => acquireGroupLease(deps, target.group.vault, target.group.id, timing);
+  // This process holding every slot itself is the common case in a batch: wait without touching the group.
+  if (!allSlotsHeldHere(deps, limit)) {
+    const [slot, lease] = await Promise.allSettled([tryAcquireSlot(deps, limit, timing), groupLease()]);
+    if (slot.status === 'fulfilled' && slot.value && lease.status === 'fulfilled') {
+      return { slot: slot.value, lease: lease.value };
+    }
+    await Promise.all([
+      slot.status === 'fulfilled' ? slot.value?.stop() : undefined,
+      lease.status === 'fulfilled' ? lease.value.stop() : undefined,
+    ]);
+    if (lease.status === 'rejected') throw lease.reason;
+    if (slot.status === 'rejected') throw slot.reason;
+  }
+  // Every slot was busy: wait for one, then take the group's lease (let go meanwhile, so no run of the
+  // group waits behind one that cannot start).
+  const waited = await acquireRunSlot(deps);
+  if (!waited) return undefined;
+  try {
+    return { slot: waited, lease: await groupLease() };
+  } catch (error) {
+    await waited.stop();
+    throw error;
+  }
 }

@@ -3,6 +3,8 @@
  * (its pages; no value reads, nothing per secret) and one journal query over the recent runs of the vault;
  * plus the latest sweep heartbeat. One vault failing to list does not stop the others.
  */
+
+import { mapLimit } from '../concurrency.js';
 import type { ResolvedConfig } from '../config/index.js';
 import { describeError } from '../errors.js';
 import type {
@@ -14,7 +16,6 @@ import type {
   SecretStore,
   SecretVersionProperties,
 } from '../ports.js';
-import { mapLimit } from './concurrency.js';
 import { buildInventory, type InventoryReport, type VaultListing } from './inventory.js';
 import { DAY_MS, DUE_WINDOW_DAYS } from './states.js';
 

@@ -1,4 +1,6 @@
 /** Ops reports: inventory (every secret, one state each) and run history, as JSON, CSV or HTML. */
+
+export { mapLimit, settleLimit } from '../concurrency.js';
 export {
   type CollectDeps,
   type CollectOptions,
@@ -8,7 +10,6 @@ export {
   providerModes,
   runLookbackDays,
 } from './collect.js';
-export { mapLimit, settleLimit } from './concurrency.js';
 export {
   CSV_BOM,
   type CsvColumn,

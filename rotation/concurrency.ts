@@ -1,4 +1,8 @@
-/** Bounded concurrency without a dependency: at most `limit` calls of `fn` in flight, results in input order. */
+/**
+ * Bounded concurrency without a dependency (the engine's batches, the reports' reads).
+ */
+
+/** At most `limit` calls of `fn` in flight, results in input order. */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,
@@ -34,4 +38,27 @@ export async function settleLimit<T, R>(
       return { ok: false as const, error };
     }
   });
+}
+
+/**
+ * A gate for work that arrives over time (a batch queuing groups as a listing finds them): runs the
+ * functions given to it with at most `limit` in flight, in the order given.
+ */
+export function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return (fn) =>
+    new Promise((resolve, reject) => {
+      const run = () => {
+        active += 1;
+        fn()
+          .then(resolve, reject)
+          .finally(() => {
+            active -= 1;
+            waiting.shift()?.();
+          });
+      };
+      if (active < Math.max(1, limit)) run();
+      else waiting.push(run);
+    });
 }
