@@ -154,6 +154,22 @@ describe('TableJournal id index', () => {
   });
 });
 
+describe('a table the journal creates', () => {
+  it('is marked complete at once: reading unknown run ids never writes, never scans', async () => {
+    const journal = journalOver('freshruns');
+    requests.length = 0;
+    expect(await journal.get('no-such-run')).toBeUndefined();
+    const writes = requests.filter((r) => r.method !== 'GET');
+    // the table's creation and its marker, nothing for the read itself
+    expect(writes.map((r) => r.method)).toEqual(['POST', 'PUT']);
+    requests.length = 0;
+    const other = journalOver('freshruns');
+    expect(await other.get('no-such-run-either')).toBeUndefined();
+    expect(requests.filter((r) => r.method !== 'GET').map((r) => r.method)).toEqual(['POST']); // exists: 409
+    expect(queries()).toEqual([]);
+  });
+});
+
 describe('runs journaled before the index', () => {
   it('are found once by a scan, backfilled, and then read by point reads', async () => {
     const table = 'legacyruns';

@@ -81,6 +81,32 @@ describe('TableJournal', () => {
     expect(await journal.get('no-such-run')).toBeUndefined();
   });
 
+  it("reads a run in one point read when told its vault and group; not at all under another group's", async () => {
+    const reads: string[] = [];
+    const counting = new TableJournal(async () => {
+      const client = await table();
+      return new Proxy(client, {
+        get(target, property, receiver) {
+          const value = Reflect.get(target, property, receiver);
+          if (property !== 'getEntity' || typeof value !== 'function') return value;
+          return (partitionKey: string, rowKey: string, ...rest: unknown[]) => {
+            reads.push(partitionKey);
+            return value.call(target, partitionKey, rowKey, ...rest);
+          };
+        },
+      });
+    });
+    const record = run({ vault: 'KV-Main', group: 'OpenAI' });
+    await journal.create(record);
+    reads.length = 0;
+    expect((await counting.get(record.id, { vault: 'kv-main', group: 'openai' }))?.run).toEqual(record);
+    expect(reads).toHaveLength(1);
+    reads.length = 0;
+    expect((await counting.get(record.id))?.run).toEqual(record); // no hint: the id index, then the row
+    expect(reads).toHaveLength(2);
+    expect(await counting.get(record.id, { vault: 'kv-main', group: 'other' })).toBeUndefined();
+  });
+
   it('stores indexed columns next to the record, under an escaped partition key', async () => {
     const record = run({ group: 'a/b\\c#d?e%f' });
     await journal.create(record);

@@ -12,7 +12,7 @@
  */
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { RotationError } from '../rotation/errors.js';
-import type { HistoryFilter, Journal, RunRecord } from '../rotation/ports.js';
+import type { HistoryFilter, Journal, RunRecord, RunWhere } from '../rotation/ports.js';
 import { azureCodeOf, azureStatusOf, wrapAzureError } from './errors.js';
 import { tableOnFirstUse } from './table-ready.js';
 
@@ -155,7 +155,11 @@ export class TableJournal implements Journal {
 
   /** @param table - lazily builds the client, e.g. `() => factory.tableClient(JOURNAL_TABLE)`. */
   constructor(table: () => Promise<TableClient>) {
-    this.client = tableOnFirstUse(table, JOURNAL_TABLE);
+    // A table this journal created holds no run written before the id index existed: mark its index
+    // complete at once, so that reading an unknown run id never writes (no backfill scan, no marker).
+    this.client = tableOnFirstUse(table, JOURNAL_TABLE, async (client) => {
+      await client.upsertEntity({ partitionKey: INDEX_PARTITION, rowKey: INDEX_COMPLETE_KEY }, 'Replace');
+    });
   }
 
   /** The client, with the table created on first use (see `tableOnFirstUse`). */
@@ -166,11 +170,13 @@ export class TableJournal implements Journal {
     return odata as Odata;
   }
 
-  async get(id: string): Promise<{ run: RunRecord; etag: string } | undefined> {
+  async get(id: string, where?: RunWhere): Promise<{ run: RunRecord; etag: string } | undefined> {
     const client = await this.client();
     const key = escapeTableKey(id);
     try {
-      const partition = (await this.indexOf(client, key)) ?? (await this.backfilledIndexOf(client, key));
+      const partition = where
+        ? journalPartitionKey(where.vault, where.group)
+        : ((await this.indexOf(client, key)) ?? (await this.backfilledIndexOf(client, key)));
       if (partition === undefined) return undefined;
       // A dangling index (its run insert failed) points at nothing: the run does not exist.
       const entity = await readEntity(client, partition, key);

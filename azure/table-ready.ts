@@ -5,13 +5,25 @@
 import type { TableClient } from '@azure/data-tables';
 import { wrapAzureError } from './errors.js';
 
-export function tableOnFirstUse(build: () => Promise<TableClient>, name: string): () => Promise<TableClient> {
+export function tableOnFirstUse(
+  build: () => Promise<TableClient>,
+  name: string,
+  /** Runs once when this call created the table (it did not exist): set-up only a new table needs. */
+  onCreated?: (client: TableClient) => Promise<void>,
+): () => Promise<TableClient> {
   let ready: Promise<TableClient> | undefined;
   return () => {
     ready ??= (async () => {
       const client = await build();
+      let status: number | undefined;
       try {
-        await client.createTable();
+        // The SDK answers an existing table (409) as success: the raw status tells the two apart.
+        await client.createTable({
+          onResponse: (response) => {
+            status = response.status;
+          },
+        });
+        if (onCreated && status !== undefined && status >= 200 && status < 300) await onCreated(client);
       } catch (error) {
         throw wrapAzureError(error, { action: `create table ${name}` });
       }

@@ -15,7 +15,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 import type { GetApp } from '../composition/app.js';
 import { getRotatorApp } from '../composition/instance.js';
-import { enqueueRotation, readCurrent, resolveTarget } from '../rotation/engine/index.js';
+import { enqueueRotation, readCurrent, resolveTarget, whereOf } from '../rotation/engine/index.js';
 import { preflightChecks } from '../rotation/engine/preflight.js';
 import { inProgressRunOf } from '../rotation/engine/run-lookup.js';
 import { untilCompromiseHandled, untilFinal, waitForRun } from '../rotation/engine/wait.js';
@@ -84,7 +84,7 @@ export function createRotateSecretHandler(getApp: GetApp): HttpFunctionHandler {
       }
 
       const busy = compromised
-        ? (await deps.journal.get(target.runId))?.run
+        ? (await deps.journal.get(target.runId, whereOf(target.group)))?.run
         : await inProgressRunOf(deps.journal, target.group);
       if (
         busy &&

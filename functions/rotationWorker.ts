@@ -15,7 +15,7 @@ import type { InvocationContext } from '@azure/functions';
 import type { GetApp, RotatorApp } from '../composition/app.js';
 import { getRotatorApp } from '../composition/instance.js';
 import { withFields } from '../composition/logger.js';
-import { DEFAULT_TIMING, executeRun, resolveTarget } from '../rotation/engine/index.js';
+import { DEFAULT_TIMING, executeRun, resolveTarget, whereOf } from '../rotation/engine/index.js';
 import { describeError, isRotationError, type RotationError } from '../rotation/errors.js';
 import type { Logger, RunRecord, RunRequest } from '../rotation/ports.js';
 import { decodeRunMessage, RUN_QUEUE } from '../rotation/run-message.js';
@@ -103,7 +103,7 @@ async function deferOrDrop(
     return { kind: 'deferred', runId: undefined, delaySeconds };
   }
   const target = await resolveTarget(app.engine, request);
-  const row = await app.engine.journal.get(target.runId);
+  const row = await app.engine.journal.get(target.runId, whereOf(target.group));
   if (row?.run.status === 'running') {
     log.info('run is being executed by another worker; duplicate request completed', { runId: target.runId });
     return { kind: 'duplicate', runId: target.runId };

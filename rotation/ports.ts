@@ -329,8 +329,19 @@ export interface HistoryFilter {
   status?: RunStatus;
 }
 
+/** Where a run's row lives, when the caller knows it: its vault and credential group. */
+export interface RunWhere {
+  vault: string;
+  group: string;
+}
+
 export interface Journal {
-  get(id: string): Promise<{ run: RunRecord; etag: string } | undefined>;
+  /**
+   * The run with that id. `where` (optional): the run's vault and group, which the caller knows when it
+   * derived the id from them — one point read instead of the id index's two. A run of that id in
+   * another vault or group is not found then (run ids are derived from vault and group, so there is none).
+   */
+  get(id: string, where?: RunWhere): Promise<{ run: RunRecord; etag: string } | undefined>;
   /** Inserts; throws `RotationError(runInProgress)` when a run with that id exists. */
   create(run: RunRecord): Promise<{ etag: string }>;
   /** Optimistic replace; throws `RotationError(runInProgress)` when the etag is stale. */

@@ -128,6 +128,23 @@ describe('round trips per rotation', () => {
     expect(calls.indexOf('journal.list')).toBeLessThan(calls.indexOf('journal.get'));
   });
 
+  it("reads the run's row by its vault and group (one point read), in the trigger and the worker", async () => {
+    const { world, group, request } = createScenario();
+    const hints: unknown[] = [];
+    const get = world.journal.get.bind(world.journal);
+    world.journal.get = (id, where) => {
+      hints.push(where);
+      return get(id, where);
+    };
+    await enqueueRotation(world.deps, request());
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'done' });
+    expect(hints).toEqual([
+      { vault: group.vault, group: group.id },
+      { vault: group.vault, group: group.id },
+    ]);
+  });
+
   it('confirms the lease alongside each phase write, never in a round trip of its own', async () => {
     const { world, request } = createScenario();
     await enqueueRotation(world.deps, request());

@@ -10,7 +10,7 @@ import type { EngineDeps } from './deps.js';
 import { NO_VERSION } from './identity.js';
 import { planFor, type RotationPlan } from './plan.js';
 import { startDecision } from './policy.js';
-import { createOrGet, newRunRecord } from './records.js';
+import { createOrGet, newRunRecord, whereOf } from './records.js';
 import { type CurrentRead, type RunTarget, resolveTarget } from './target.js';
 
 export type EnqueueOutcome =
@@ -50,7 +50,7 @@ export async function enqueueRotation(
   });
   if (deps.settings.paused) return recordPaused(deps, target, fresh);
 
-  const existing = await deps.journal.get(target.runId);
+  const existing = await deps.journal.get(target.runId, whereOf(target.group));
   if (!existing && request.triggerVersion && !target.resumedFromTag) {
     // Always a fresh read: the trigger's own (`options.current`) or one made now, never a cached one.
     const current = options.current

@@ -43,6 +43,7 @@ export {
   startDecision,
 } from './policy.js';
 export { type PreflightCheck, preflightChecks } from './preflight.js';
+export { whereOf } from './records.js';
 export {
   checkRepropagation,
   executeRepropagation,

@@ -10,6 +10,7 @@ import type { EngineDeps } from './deps.js';
 import { NO_VERSION } from './identity.js';
 import { checkValidity, spacingReason, startDecision } from './policy.js';
 import { bindProvider } from './provider.js';
+import { whereOf } from './records.js';
 import { buildRotationTags, checkTagBudget, keyHint, mergeTags } from './tags.js';
 import { type RunTarget, resolveTarget } from './target.js';
 
@@ -62,7 +63,7 @@ export async function planFor(
   const compromised = request.compromised === true;
   if (deps.settings.paused) blockers.push({ code: 'RotationPaused', message: 'ROTATION_PAUSED is set' });
 
-  const existing = await deps.journal.get(target.runId);
+  const existing = await deps.journal.get(target.runId, whereOf(target.group));
   if (existing) {
     const decision = startDecision(existing.run, request, now, deps.settings);
     if (decision.action === 'report') blockers.push({ code: 'RunExists', message: decision.reason });

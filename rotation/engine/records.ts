@@ -1,7 +1,7 @@
 /** Building run records and writing them to the journal with optimistic concurrency. */
 import { isRotationError, RotationError } from '../errors.js';
 import type { RunPhase } from '../kinds.js';
-import type { Clock, CredentialGroup, Journal, RunRecord, RunRequest } from '../ports.js';
+import type { Clock, CredentialGroup, Journal, RunRecord, RunRequest, RunWhere } from '../ports.js';
 
 export function newRunRecord(input: {
   id: string;
@@ -33,6 +33,11 @@ export function newRunRecord(input: {
     createdAt: at,
     updatedAt: at,
   };
+}
+
+/** Where the runs of `group` live in the journal (`Journal.get`'s hint: one point read). */
+export function whereOf(group: { vault: string; id: string }): RunWhere {
+  return { vault: group.vault, group: group.id };
 }
 
 /** Moves a draft to `phase` and records when. */
@@ -121,7 +126,7 @@ export class RunWriter {
     const pending = this.unconfirmed;
     this.unconfirmed = undefined;
     if (!pending) return false;
-    const row = await this.journal.get(pending.id);
+    const row = await this.journal.get(pending.id, { vault: pending.vault, group: pending.group });
     if (!row || JSON.stringify(row.run) !== JSON.stringify(pending)) return false;
     this.current = row.run;
     this.etag = row.etag;
@@ -140,14 +145,15 @@ export async function createOrGet(
 ): Promise<{ run: RunRecord; etag: string; created: boolean }> {
   // `checkedAbsent`: the caller has just read the row and found none — create at once (one storage
   // call fewer per trigger); a row created meanwhile still surfaces as a conflict, handled below.
-  const existing = options.checkedAbsent ? undefined : await journal.get(run.id);
+  const where = { vault: run.vault, group: run.group };
+  const existing = options.checkedAbsent ? undefined : await journal.get(run.id, where);
   if (existing) return { ...existing, created: false };
   try {
     const { etag } = await journal.create(run);
     return { run: structuredClone(run), etag, created: true };
   } catch (error) {
     if (!(error instanceof RotationError && error.code === 'RunInProgress')) throw error;
-    const raced = await journal.get(run.id);
+    const raced = await journal.get(run.id, where);
     if (!raced) throw error;
     return { ...raced, created: false };
   }

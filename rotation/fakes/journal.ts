@@ -1,6 +1,6 @@
 /** In-memory run journal with optimistic concurrency (etags), like the `rotationruns` table. */
 import { RotationError } from '../errors.js';
-import type { HistoryFilter, Journal, RunRecord } from '../ports.js';
+import type { HistoryFilter, Journal, RunRecord, RunWhere } from '../ports.js';
 import { FaultInjector } from './faults.js';
 
 export class FakeJournal implements Journal {
@@ -11,9 +11,11 @@ export class FakeJournal implements Journal {
 
   constructor(readonly faults: FaultInjector = new FaultInjector()) {}
 
-  async get(id: string): Promise<{ run: RunRecord; etag: string } | undefined> {
+  async get(id: string, where?: RunWhere): Promise<{ run: RunRecord; etag: string } | undefined> {
     this.faults.hit('journal.get', [id]);
     const row = this.rows.get(id);
+    // As the table: a hint names the partition read, so a run elsewhere is not found.
+    if (row && where && !sameGroup(row.run, where)) return undefined;
     return row ? { run: structuredClone(row.run), etag: row.etag } : undefined;
   }
 
@@ -84,4 +86,11 @@ function matchesFilter(run: RunRecord, filter: HistoryFilter): boolean {
   if (filter.since && run.createdAt < filter.since.toISOString()) return false;
   if (filter.until && run.createdAt > filter.until.toISOString()) return false;
   return true;
+}
+
+function sameGroup(run: RunRecord, where: RunWhere): boolean {
+  return (
+    run.vault.toLowerCase() === where.vault.toLowerCase() &&
+    run.group.toLowerCase() === where.group.toLowerCase()
+  );
 }
