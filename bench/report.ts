@@ -113,11 +113,15 @@ function callsOf(sample: RotationSample) {
 }
 
 const STORAGE_WHY: Record<string, string> = {
-  'journal insert': "the run's row, created by the trigger",
-  'journal query':
-    "the trigger's duplicate check; the worker reads the row, and the group's other runs for the spacing rule",
+  'journal insert': "the run's row and its entry in the run-id index, created by the trigger",
+  'journal read':
+    "point reads by run id in the run's own partition (its vault and group are known): the trigger's duplicate check (none yet), the worker's read of the row (alongside the group's Key Vault reads)",
+  'journal query': "the group's other runs, for the spacing rule (alongside the Key Vault reads)",
   'journal write': 'one per phase: claimed, issued, validated, promoted, propagated + done',
-  'lease acquire': 'the run slot (ROTATION_CONCURRENCY) and the group lease',
+  'lease acquire':
+    "the run slot (ROTATION_CONCURRENCY) and the group lease, taken together; once more when the slot's blob had to be created first",
+  'blob PUT':
+    'the lease blob of a run slot used for the first time (slots are tried from a random start, to spread instances; 8 blobs, each created once)',
   'lease renew':
     "the group lease is confirmed alongside each phase's journal write (no round trip of its own), so the step that follows acts on a fresh confirmation (a worker that stalled past its lease must not act)",
   'lease release': 'both leases, released together',
@@ -170,6 +174,8 @@ function section1(r: PerRotationResult): string {
     'Why each extra call is made:',
     '',
     ...[...reasons].map(([what, why]) => `- **${what}**: ${why}.`),
+    '',
+    "Not counted above because not made: Event Grid delivers `SecretNewVersionCreated` for every version a run writes; the instance that wrote it knows the version is the rotator's own and acknowledges without reading it (an instance that did not write it reads the version once, to tell the rotator's writes from a value set by hand).",
     '',
     `First run in a process, on top: ${first.length > 0 ? first.join(', ') : 'nothing'} (${Object.entries(WHY)
       .filter(([k]) => k === 'kv auth challenge' || k.startsWith('arm GET'))
@@ -229,7 +235,7 @@ function section3(r: RotateAllResult): string {
     return [
       `${b.secrets} (${b.groups} runs)`,
       s1(b.wallMs),
-      `${b.peakRuns} (mean ${b.meanWorkers.toFixed(1)} worker invocations)`,
+      `${b.peakRuns} (mean ${b.meanRuns.toFixed(1)} runs from claim to last write; ${b.meanWorkers.toFixed(1)} worker invocations, those waiting for a slot included)`,
       `${x2(b.wallMs / r.single.wallMs)} vs N ÷ concurrency = ${x2(b.groups / r.concurrency)} (${x2(b.wallMs / ideal)} of that)`,
       `${b.httpStatus} after ${s1(b.httpMs)}`,
       `${b.calls.keyVault} / ${b.calls.arm} / ${b.calls.data} / ${b.calls.storage}`,
@@ -258,7 +264,7 @@ function section3(r: RotateAllResult): string {
       rows,
     ),
     '',
-    `The POST lists the vault (one Key Vault page per 25 secrets) and queues one run per group (one Key Vault read each, to name the run by its current version), then waits up to \`HTTP_WAIT_SECONDS\` polling the journal with one query per round. Each run makes the calls of section 1, plus one ARM read of its account's endpoint (every account is new to the process); restarts of a site are merged among the runs in flight that announced it (each waits for those siblings, at most the coalescing window: ${COALESCE_MS} ms in this timing profile, 3 s in production). Runs execute at most \`ROTATION_CONCURRENCY\` at once, across instances (blob-lease run slots); how far the wall stays above N ÷ concurrency × one rotation is the runs' own slowdown when eight share this machine's two cores with "Azure", plus the listing and queueing before the first run starts.`,
+    `The POST queues one run per group as it selects them (one Key Vault read each, to name the run by its current version): the configured groups at once, while it lists the vault (one Key Vault page per 25 secrets) for secrets managed by tags alone; then it waits up to \`HTTP_WAIT_SECONDS\` polling the journal with one query per round. Each run makes the calls of section 1, plus one ARM read of its account's endpoint (every account is new to the process); restarts of a site are merged among the runs in flight that announced it (each waits for those siblings, at most the coalescing window: ${COALESCE_MS} ms in this timing profile, 3 s in production). Runs execute at most \`ROTATION_CONCURRENCY\` at once, across instances (blob-lease run slots); host.json lets the instance hold up to \`batchSize\` + \`newBatchThreshold\` = 16 messages, so a run slot let go is taken at once by a worker waiting in the same process (a run's slot also covers its reads before the claim and the lease release after its last write, outside the "runs" mean); how far the wall stays above N ÷ concurrency × one rotation is the runs' own slowdown when eight share this machine's two cores with "Azure", plus the listing and queueing before the first run starts.`,
   ].join('\n');
 }
 
