@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { RunRecord } from '../../rotation/ports.js';
 import { type Call, countByLabel, nowMs } from '../support/calls.js';
 import { armId, type BenchStack, RG, SUB, startBenchStack } from '../support/stack.js';
+import { measureStorageRoundTrip, type StorageRoundTrip } from '../support/storage-round-trip.js';
 
 const VAULT = 'kv-bench';
 const OAI = armId('Microsoft.CognitiveServices/accounts', 'oai-bench');
@@ -72,6 +73,7 @@ export interface PerRotationResult {
   latencyMs: number;
   results: StrategyResult[];
   duplicates: DuplicateResult;
+  storageRoundTrip: StorageRoundTrip;
 }
 
 const strategies: Strategy[] = [
@@ -344,7 +346,14 @@ export async function runPerRotation(options: {
     options.log(
       `  20 copies of one event: ${dup.queueMessages} queue message(s), ${dup.workerInvocations} worker run(s)`,
     );
-    return { latencyMs: options.latencyMs, results, duplicates: dup };
+    const storageRoundTrip = await measureStorageRoundTrip({
+      direct: stack.azure.directStorageConnectionString,
+      proxied: stack.azure.storageConnectionString,
+    });
+    options.log(
+      `  storage round trip: ${storageRoundTrip.directMs.toFixed(1)} ms to Azurite, ${storageRoundTrip.proxiedMs.toFixed(1)} ms through the counting proxy`,
+    );
+    return { latencyMs: options.latencyMs, results, duplicates: dup, storageRoundTrip };
   } finally {
     await stack.stop();
   }
