@@ -11,7 +11,7 @@ describeBearerKeyProvider({
   kind: 'groq',
   create: createGroqProvider,
   modelsPath: '/groq/openai/v1/models',
-  malformed: [`sk-${hex32}`, 'gsk_', 'gsk_short-with-dash!', 'Bearer gsk_abcdefghijklmnopqrstuvwxyz'],
+  malformed: [`sk-${hex32}`, 'gsk_', 'gsk_short-with-dash!', `Bearer gsk_${hex32}`],
   deniedMessage: /Invalid API Key/,
   dashboardUrl: GROQ_DASHBOARD_URL,
   noun: 'Groq API key',
