@@ -15,10 +15,10 @@ import { type CrashPlan, spawnWorker, type WorkerChild } from './support/crash.j
 import { allKeyVaultValues, findLeaks, rotatorOutputs, watchArmKeys } from './support/leaks.js';
 import {
   accountId,
+  keyPairGroupsSpec,
   keyVaultEvent,
   type ReliabilityStack,
-  RG,
-  siteId,
+  seedKeyPairGroups,
   startReliabilityStack,
   VAULT,
 } from './support/stack.js';
@@ -84,38 +84,13 @@ function child(i: number): WorkerChild {
 beforeAll(async () => {
   const groups = CASES.map((_, i) => groupOf(i));
   stack = await startReliabilityStack({
-    resources: groups.flatMap((g) => [
-      { type: 'Microsoft.CognitiveServices/accounts' as const, resourceGroup: RG, name: g.account },
-      { type: 'Microsoft.Web/sites' as const, resourceGroup: RG, name: g.site },
-    ]),
-    config: {
-      vaults: [{ name: VAULT }],
-      consumers: Object.fromEntries(
-        groups.map((g) => [g.site, { type: 'app-service', resourceId: siteId(g.site) }]),
-      ),
-      secrets: Object.fromEntries(
-        groups.flatMap((g) =>
-          g.secrets.map((name) => [
-            name,
-            {
-              provider: 'azure-cognitive-services',
-              settings: { resourceId: accountId(g.account) },
-              consumers: [g.site],
-            },
-          ]),
-        ),
-      ),
-    },
+    ...keyPairGroupsSpec(groups),
     settings: { HTTP_WAIT_SECONDS: '0' },
     timing: { leaseRenewEveryMs: 1000 },
     worker: false,
   });
   watchArmKeys(stack, { cognitive: groups.map((g) => accountId(g.account)) }, secretValues);
-  for (const g of groups) {
-    const { key1 } = stack.emulator.control.arm.cognitiveKeys(accountId(g.account));
-    for (const name of g.secrets)
-      await stack.secrets().setSecret(name, key1, { tags: { CredentialId: 'key1' } });
-  }
+  await seedKeyPairGroups(stack, groups);
   child(0);
 }, 60_000);
 

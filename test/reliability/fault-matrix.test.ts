@@ -29,9 +29,9 @@ import {
 import {
   ALERT_PATH,
   accountId,
+  keyPairGroupsSpec,
   type ReliabilityStack,
-  RG,
-  siteId,
+  seedKeyPairGroups,
   startReliabilityStack,
   VAULT,
 } from './support/stack.js';
@@ -47,39 +47,14 @@ let stack: ReliabilityStack;
 beforeAll(async () => {
   const all = Object.values(groups);
   stack = await startReliabilityStack({
-    resources: all.flatMap((g) => [
-      { type: 'Microsoft.CognitiveServices/accounts' as const, resourceGroup: RG, name: g.account },
-      { type: 'Microsoft.Web/sites' as const, resourceGroup: RG, name: g.site },
-    ]),
-    config: {
-      vaults: [{ name: VAULT }],
-      consumers: Object.fromEntries(
-        all.map((g) => [g.site, { type: 'app-service', resourceId: siteId(g.site) }]),
-      ),
-      secrets: Object.fromEntries(
-        all.flatMap((g) =>
-          g.secrets.map((name) => [
-            name,
-            {
-              provider: 'azure-cognitive-services',
-              settings: { resourceId: accountId(g.account) },
-              consumers: [g.site],
-            },
-          ]),
-        ),
-      ),
-    },
+    ...keyPairGroupsSpec(all),
     settings: { HTTP_WAIT_SECONDS: '0', ROTATION_CONCURRENCY: '16' },
     timing: { leaseRenewEveryMs: 1000 },
     worker: false,
   });
   watchArmKeys(stack, { cognitive: all.map((g) => accountId(g.account)) }, secretValues);
-  for (const g of all) {
-    g.group = stack.app.config.findSecret(VAULT, g.secrets[0])!.group;
-    const { key1 } = stack.emulator.control.arm.cognitiveKeys(accountId(g.account));
-    for (const name of g.secrets)
-      await stack.secrets().setSecret(name, key1, { tags: { CredentialId: 'key1' } });
-  }
+  for (const g of all) g.group = stack.app.config.findSecret(VAULT, g.secrets[0])!.group;
+  await seedKeyPairGroups(stack, all);
   expect(stack.invariants.violations()).toEqual([]);
 }, 60_000);
 

@@ -62,6 +62,58 @@ export interface ReliabilityStackOptions {
   worker?: boolean;
 }
 
+/** A credential group of the reliability suites: one Azure OpenAI account, its secrets, the site they restart. */
+export interface KeyPairGroup {
+  account: string;
+  site: string;
+  secrets: readonly string[];
+}
+
+/**
+ * The resources and `rotation.json` for key-pair groups: each group's secrets hold its account's key and
+ * restart its site.
+ */
+export function keyPairGroupsSpec(
+  groups: readonly KeyPairGroup[],
+): Pick<ReliabilityStackOptions, 'resources' | 'config'> {
+  return {
+    resources: groups.flatMap((g) => [
+      { type: 'Microsoft.CognitiveServices/accounts' as const, resourceGroup: RG, name: g.account },
+      { type: 'Microsoft.Web/sites' as const, resourceGroup: RG, name: g.site },
+    ]),
+    config: {
+      vaults: [{ name: VAULT }],
+      consumers: Object.fromEntries(
+        groups.map((g) => [g.site, { type: 'app-service', resourceId: siteId(g.site) }]),
+      ),
+      secrets: Object.fromEntries(
+        groups.flatMap((g) =>
+          g.secrets.map((name) => [
+            name,
+            {
+              provider: 'azure-cognitive-services',
+              settings: { resourceId: accountId(g.account) },
+              consumers: [g.site],
+            },
+          ]),
+        ),
+      ),
+    },
+  };
+}
+
+/** Key Vault as before any rotation: every secret of a group holds its account's key1 (`CredentialId` key1). */
+export async function seedKeyPairGroups(
+  stack: ReliabilityStack,
+  groups: readonly KeyPairGroup[],
+): Promise<void> {
+  for (const g of groups) {
+    const { key1 } = stack.emulator.control.arm.cognitiveKeys(accountId(g.account));
+    for (const name of g.secrets)
+      await stack.secrets().setSecret(name, key1, { tags: { CredentialId: 'key1' } });
+  }
+}
+
 export interface WorkerProcessSpec {
   storageConnectionString: string;
   vaultUrls: Record<string, string>;
