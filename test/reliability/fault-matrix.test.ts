@@ -85,10 +85,28 @@ function violationsOf(g: CellGroup): number {
   return stack.invariants.violations().filter((v) => g.secrets.includes(v.secret)).length;
 }
 
-async function versionCount(name: string): Promise<number> {
-  let n = 0;
-  for await (const _ of stack.secrets().listPropertiesOfSecretVersions(name)) n += 1;
-  return n;
+/**
+ * Runs one of the test's own calls (an observer's, not the rotator's) and names it in the error, so a
+ * failure says which step of the cell broke rather than only what the socket said.
+ */
+async function observe<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new Error(`fault matrix, ${what}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function versionCount(name: string): Promise<number> {
+  return observe(`counting the versions of ${name}`, async () => {
+    let n = 0;
+    for await (const _ of stack.secrets().listPropertiesOfSecretVersions(name)) n += 1;
+    return n;
+  });
+}
+
+function currentValue(name: string): Promise<string> {
+  return observe(`reading ${name}`, async () => (await stack.secrets().getSecret(name)).value!);
 }
 
 const GOOD: ReadonlySet<string> = new Set(['revoked', 'done']);
@@ -112,7 +130,7 @@ interface Started {
 
 async function trigger(call: Call, fault: FaultName, mode: Mode): Promise<Started> {
   const g = groups[call];
-  const leaked = (await stack.secrets().getSecret(g.secrets[0])).value!;
+  const leaked = await currentValue(g.secrets[0]);
   const versions = await Promise.all(g.secrets.map(versionCount));
   const answer = await stack.api(`/api/secrets/${g.secrets[0]}/rotate`, {
     body: { reason: `fault matrix: ${call} ${fault} ${mode}`, compromised: true },
@@ -129,7 +147,7 @@ async function waitAll(
 ): Promise<Map<string, RunRecord>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const runs = await stack.runs();
+    const runs = await observe('reading the journal', () => stack.runs());
     if (ids.every((id) => done(id, runs.get(id))) || Date.now() > deadline) return runs;
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
@@ -182,22 +200,30 @@ async function runBatch(fault: FaultName, mode: Mode, calls: readonly Call[]): P
       times: 1,
     });
   }
-  await stack.startWorker();
-  // While the fault lasts: until each run is final or a warning/critical alert names it. A run queue
-  // that is down stops everything: a short window shows that nothing happens and nothing breaks.
-  const queueDown = mode === 'persistent' && calls.includes('queue');
-  const during = await waitAll(
-    started.map((s) => s.runId),
-    (id, run) => (run !== undefined && FINAL.has(run.status)) || alertsFor(id) > 0,
-    queueDown ? QUEUE_DOWN_MS : WINDOW_MS,
-  );
-  const hits = rules.map((rule) =>
-    rule.target === 'emulator'
-      ? stack.emulator.control.requests().filter((r) => r.faultRules?.includes(rule.id)).length
-      : stack.proxy.requests().filter((r) => r.ruleId === rule.id).length,
-  );
-  stack.emulator.control.clearFaults();
-  stack.proxy.clearFaults();
+  const hitsOf = () =>
+    rules.map((rule) =>
+      rule.target === 'emulator'
+        ? stack.emulator.control.requests().filter((r) => r.faultRules?.includes(rule.id)).length
+        : stack.proxy.requests().filter((r) => r.ruleId === rule.id).length,
+    );
+  let during: Map<string, RunRecord>;
+  let hits: number[];
+  try {
+    await observe('starting the worker', () => stack.startWorker());
+    // While the fault lasts: until each run is final or a warning/critical alert names it. A run queue
+    // that is down stops everything: a short window shows that nothing happens and nothing breaks.
+    const queueDown = mode === 'persistent' && calls.includes('queue');
+    during = await waitAll(
+      started.map((s) => s.runId),
+      (id, run) => (run !== undefined && FINAL.has(run.status)) || alertsFor(id) > 0,
+      queueDown ? QUEUE_DOWN_MS : WINDOW_MS,
+    );
+  } finally {
+    // Whatever happened, the faults end with the cell: a failure here must not spill into the next test.
+    hits = hitsOf();
+    stack.emulator.control.clearFaults();
+    stack.proxy.clearFaults();
+  }
 
   return Promise.all(
     started.map(async (s, i): Promise<CellResult> => {
@@ -237,7 +263,7 @@ async function runBatch(fault: FaultName, mode: Mode, calls: readonly Call[]): P
 
 /** After recovery: one new credential on every secret, written once, the leaked key dead. */
 async function expectHealthy(g: CellGroup, versionsBefore: number[], leaked: string): Promise<void> {
-  const values = await Promise.all(g.secrets.map(async (n) => (await stack.secrets().getSecret(n)).value!));
+  const values = await Promise.all(g.secrets.map(currentValue));
   expect(new Set(values).size, `${g.call}: siblings on one key`).toBe(1);
   const keys = stack.emulator.control.arm.cognitiveKeys(accountId(g.account));
   expect([keys.key1, keys.key2], `${g.call}: served key is current`).toContain(values[0]);
@@ -256,11 +282,15 @@ describe('fault matrix: external calls × faults × once/persistent', () => {
             calls.map(async (call) => ({
               call,
               versions: await Promise.all(groups[call].secrets.map(versionCount)),
-              leaked: (await stack.secrets().getSecret(groups[call].secrets[0])).value!,
+              leaked: await currentValue(groups[call].secrets[0]),
             })),
           );
-          const cells = await runBatch(fault, mode, calls);
-          await stack.stopWorker();
+          let cells: CellResult[];
+          try {
+            cells = await runBatch(fault, mode, calls);
+          } finally {
+            await stack.stopWorker();
+          }
           results.push(...cells);
           for (const cell of cells) {
             expect(cell.hits, `${cell.call}: the fault struck`).toBeGreaterThan(0);

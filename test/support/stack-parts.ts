@@ -46,17 +46,26 @@ export function emulatorEnvironment(
 }
 
 /** One secret client per vault of the emulator (no retries), made on first use; `defaultVault` when none named. */
+/**
+ * The tests' own Key Vault clients, one per vault. They do not retry by default (a test sees what Key Vault
+ * answered). `observerRetries` gives them the SDK's retry (twice, fast): for observers that read only while
+ * no fault is injected, so a dropped connection is retried instead of failing the test on a closed socket.
+ */
 export function secretClients(
   emulator: RunningEmulator,
   defaultVault: string,
+  options: { observerRetries?: boolean } = {},
 ): (vault?: string) => SecretClient {
+  const retryOptions = options.observerRetries
+    ? { maxRetries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 100 }
+    : { maxRetries: 0 };
   const clients = new Map<string, SecretClient>();
   return (vault = defaultVault) => {
     let client = clients.get(vault);
     if (!client) {
       const url = emulator.vaults.find((v) => v.name === vault)?.url;
       if (!url) throw new Error(`no vault ${vault}`);
-      client = emulatorSecretClient(url, emulator.caCert, { retryOptions: { maxRetries: 0 } });
+      client = emulatorSecretClient(url, emulator.caCert, { retryOptions });
       clients.set(vault, client);
     }
     return client;

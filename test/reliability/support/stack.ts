@@ -336,7 +336,7 @@ export async function startReliabilityStack(options: ReliabilityStackOptions): P
             'aeg-event-type': 'Notification',
           },
         }),
-      secrets: secretClients(emulator, VAULT),
+      secrets: secretClients(emulator, VAULT, { observerRetries: true }),
       runId: (group, version, vault = VAULT) => createRunIdentity(vault, group, version.toLowerCase()),
       run: async (id) => (await app.engine.journal.get(id))?.run,
       async waitForRun(id, until = (run) => FINAL_STATUSES.has(run.status), timeoutMs = 20_000) {
