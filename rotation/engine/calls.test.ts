@@ -158,6 +158,34 @@ describe('round trips per rotation', () => {
     for (const i of renewals) expect(calls[i - 1]).toBe('journal.replace');
   });
 
+  it('validates while `issued` is journaled (validation acts on nothing), and journals `validated` only after', async () => {
+    const { world, request } = createScenario();
+    await enqueueRotation(world.deps, request());
+    const events: string[] = [];
+    const replace = world.journal.replace.bind(world.journal);
+    world.journal.replace = async (run, etag) => {
+      events.push(`write ${run.phase}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const written = await replace(run, etag);
+      events.push(`${run.phase} journaled`);
+      return written;
+    };
+    world.faults.onCall((hit) => {
+      if (hit.op.endsWith('.validate')) events.push('validate');
+    });
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'done' });
+    expect(events.slice(0, 7)).toEqual([
+      'write claimed',
+      'claimed journaled',
+      'write issued',
+      'validate',
+      'issued journaled',
+      'write validated',
+      'validated journaled',
+    ]);
+  });
+
   it('announces the run to the propagator when it starts and withdraws it when it ends', async () => {
     const { world, request } = createScenario();
     const events: string[] = [];

@@ -1,6 +1,7 @@
 /**
  * The worker: executes one run request under the group's lease, driving the run from its journaled
- * phase to the end. Every phase change is journaled (optimistic etag) before the next step starts, so a
+ * phase to the end. Every phase change is journaled (optimistic etag) before the next step that acts on the
+ * outside world starts (validation, which only reads, runs while `issued` is written), so a
  * worker that dies is replaced by the queue's retry, which resumes from the journal and Key Vault.
  *
  * Throws only when the message should be retried later (lease held elsewhere, journal unreachable,

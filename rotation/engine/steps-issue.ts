@@ -41,7 +41,16 @@ export async function issue(flow: RunFlow): Promise<boolean> {
     await endManual(flow, result.instructions, result.dashboardUrl);
     return false;
   }
-  await recordIssued(flow, result.credential);
+  // Validation only reads (it acts on nothing outside), so it runs while `issued` is being journaled: a
+  // crash meanwhile leaves the journal at `claimed`, exactly as a crash right after the provider issued
+  // does, and resumes the same way. The run records `validated` only once `issued` is in the journal.
+  const recorded = recordIssued(flow, result.credential);
+  const checked = checkCredential(flow);
+  const [record, check] = await Promise.allSettled([recorded, checked]);
+  if (record.status === 'rejected') throw record.reason; // a lost lease or journal first: nothing to report
+  flow.attempting = 'validated';
+  if (check.status === 'rejected') throw check.reason;
+  await recordValidated(flow);
   return true;
 }
 
@@ -82,19 +91,31 @@ async function endManual(
   });
 }
 
-/** Validates with retries until the timeout. A credential read back from Key Vault was validated before. */
+/** Validates a run resumed at `issued` (the credential recovered first), then records `validated`. */
 export async function validate(flow: RunFlow): Promise<void> {
   flow.attempting = 'validated';
+  await checkCredential(flow);
+  await recordValidated(flow);
+}
+
+/**
+ * Validates with retries until the timeout; journals nothing. A credential read back from Key Vault was
+ * validated before it was written.
+ */
+async function checkCredential(flow: RunFlow): Promise<void> {
   const source = await ensureCredential(flow);
-  if (source !== 'written') {
-    const { provider, ctx } = flow.provider();
-    const { attempts } = await validateWithRetries(provider, ctx, flow.credential!, {
-      timeoutSeconds: flow.deps.settings.validationTimeoutSeconds,
-      backoff: flow.timing.validation,
-      clock: flow.deps.clock,
-      log: flow.deps.log,
-    });
-    flow.deps.log.info('credential validated', { runId: flow.run.id, attempts });
-  }
+  if (source === 'written') return;
+  const { provider, ctx } = flow.provider();
+  const { attempts } = await validateWithRetries(provider, ctx, flow.credential!, {
+    timeoutSeconds: flow.deps.settings.validationTimeoutSeconds,
+    backoff: flow.timing.validation,
+    clock: flow.deps.clock,
+    log: flow.deps.log,
+  });
+  flow.deps.log.info('credential validated', { runId: flow.run.id, attempts });
+}
+
+/** Promotion acts on the outside world: the lease is confirmed alongside this write (`RunWriter.save`). */
+async function recordValidated(flow: RunFlow): Promise<void> {
   await flow.writer.save((d) => enterPhase(d, 'validated', flow.now()));
 }
