@@ -265,6 +265,18 @@ async function rotateOnce(stack: BenchStack, strategy: Strategy): Promise<Rotati
   };
 }
 
+/**
+ * `BENCH_TIMELINE=1`: the worker's calls of one rotation in the order they started, in ms from the first
+ * (what the critical path waits on, and where the gaps between calls are).
+ */
+function logTimeline(sample: RotationSample, log: (line: string) => void): void {
+  const origin = Math.min(...sample.worker.map((c) => c.startMs));
+  const at = (t: number) => (t - origin).toFixed(1).padStart(6);
+  for (const c of [...sample.worker].sort((a, b) => a.startMs - b.startMs))
+    log(`    ${at(c.startMs)} → ${at(c.endMs)}  ${c.kind} ${c.label}`);
+  log(`    worker invocation ${sample.workerMs.toFixed(1)} ms`);
+}
+
 /** Sends `copies` copies of one SecretNearExpiry, one after another, and counts what they cost. */
 async function duplicates(stack: BenchStack, copies: number): Promise<DuplicateResult> {
   const name = 'jwt-signing';
@@ -336,6 +348,7 @@ export async function runPerRotation(options: {
           : 1;
       for (let i = 0; i < rounds; i++) steady.push(await rotateOnce(stack, strategy));
       const last = steady.at(-1)!;
+      if (process.env.BENCH_TIMELINE === '1') logTimeline(last, options.log);
       const calls = [...last.trigger, ...last.worker, ...last.after].filter(isAzureCall).length;
       options.log(
         `  ${strategy.provider}: ${last.runStatus}, ${calls} Azure calls, worker ${Math.round(last.workerMs)} ms`,
