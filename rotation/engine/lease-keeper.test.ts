@@ -99,12 +99,40 @@ describe('LeaseKeeper', () => {
       await keeper.stop();
     });
 
+    it('confirms ahead of a step only when the confirmation in hand would be stale by then', async () => {
+      const { clock, faults, deps } = setup();
+      const keeper = await acquireGroupLease(deps, 'kv', 'g', fresh);
+      faults.resetCalls();
+      clock.advance(249);
+      await keeper.confirmAhead(); // younger than freshMs / 2: still fresh a journal write later
+      expect(faults.calls).toEqual([]);
+      clock.advance(1);
+      await keeper.confirmAhead();
+      expect(faults.calls).toEqual(['lease.renew']);
+      clock.advance(200);
+      await keeper.confirmFresh(); // the step acts on the confirmation taken ahead
+      expect(faults.calls).toEqual(['lease.renew']);
+      await keeper.stop();
+    });
+
+    it('takes a confirmation that storage failed to answer as no loss while the lease has time left', async () => {
+      const { clock, faults, log, deps } = setup();
+      const keeper = await acquireGroupLease(deps, 'kv', 'g', fresh);
+      faults.inject({ op: 'lease.renew', times: 1 });
+      clock.advance(300);
+      await keeper.confirmAhead();
+      expect(log.lines.map((l) => l.message)).toContain(
+        'lease confirmation failed; relying on the last renewal',
+      );
+      await keeper.stop();
+    });
+
     it('asks storage every time when no freshness is configured', async () => {
       const { faults, deps } = setup();
       const keeper = await acquireGroupLease(deps, 'kv', 'g', timing);
       faults.resetCalls();
       await keeper.confirmFresh();
-      await keeper.confirmFresh();
+      await keeper.confirmAhead();
       expect(faults.calls).toEqual(['lease.renew', 'lease.renew']);
       await keeper.stop();
     });

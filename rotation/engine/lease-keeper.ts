@@ -3,9 +3,10 @@
  * the run check, before every journal write, that it still owns the group.
  *
  * Before a step acts on the outside world the run needs a *fresh* confirmation: one that storage gave
- * no more than `freshMs` ago. The run asks for it alongside the journal write that precedes the step
- * (`RunWriter.save`), so it costs no round trip of its own; only a run that was held up between that
- * write and its step (a pause, a slow write) confirms again, on its own, before it acts.
+ * no more than `freshMs` ago. When the confirmation in hand would be stale by then, the run asks for a new
+ * one alongside the journal write that precedes the step (`RunWriter.save` → `confirmAhead`), so it costs
+ * no round trip of its own; only a run that was held up between that write and its step (a pause, a slow
+ * write) confirms again, on its own, before it acts (`confirmFresh`).
  */
 import { describeError, isRotationError, RotationError } from '../errors.js';
 import type { Clock, Lease, LockManager, Logger } from '../ports.js';
@@ -85,6 +86,18 @@ export class LeaseKeeper {
     this.assertHeld();
     const age = this.clock.now().getTime() - this.confirmedAt;
     if (age >= 0 && age < (this.options.freshMs ?? 0)) return;
+    await this.confirm();
+  }
+
+  /**
+   * Called alongside a journal write that a step follows: confirms now unless the confirmation in hand is
+   * younger than half of `freshMs` (then it is still fresh when the step starts, a write later). A fast
+   * run is thus not charged a renewal per phase; what a step acts on is still checked by `confirmFresh`.
+   */
+  async confirmAhead(): Promise<void> {
+    this.assertHeld();
+    const age = this.clock.now().getTime() - this.confirmedAt;
+    if (age >= 0 && age < (this.options.freshMs ?? 0) / 2) return;
     await this.confirm();
   }
 

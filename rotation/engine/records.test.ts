@@ -1,16 +1,16 @@
 /**
- * RunWriter and the lease: a write of a run that goes on confirms the lease alongside (no round trip of
- * its own); a lost lease is reported even when the write landed, and nothing more is written.
+ * RunWriter and the lease: a write of a run that goes on confirms the lease alongside when needed (no
+ * round trip of its own); a lost lease is reported even when the write landed, and nothing more is written.
  */
 import { describe, expect, it } from 'vitest';
 import { RotationError } from '../errors.js';
 import { FakeJournal } from '../fakes/journal.js';
 import { fakeGroup, fakeRunRecord } from '../fakes/world.js';
-import { enterPhase, RunWriter } from './records.js';
+import { enterPhase, type RunLease, RunWriter } from './records.js';
 
 const clock = { now: () => new Date(), sleep: async () => {} };
 
-async function setup(lease: { confirm(): Promise<void>; confirmFresh(): Promise<void> }) {
+async function setup(lease: RunLease) {
   const journal = new FakeJournal();
   const run = fakeRunRecord(fakeGroup({ id: 'openai' }));
   const { etag } = await journal.create(run);
@@ -21,7 +21,7 @@ describe('RunWriter with a lease', () => {
   it('confirms the lease alongside each write of a run that goes on, not with the write that ends it', async () => {
     const confirmations: string[] = [];
     const { writer } = await setup({
-      confirm: async () => {
+      confirmAhead: async () => {
         confirmations.push('confirm');
       },
       confirmFresh: async () => {},
@@ -41,7 +41,7 @@ describe('RunWriter with a lease', () => {
   it('reports a lost lease even when the write landed, and keeps what the journal holds', async () => {
     const lost = new RotationError('LeaseLost', 'lease on kv/openai was lost', { transient: true });
     const { journal, writer } = await setup({
-      confirm: () => Promise.reject(lost),
+      confirmAhead: () => Promise.reject(lost),
       confirmFresh: () => Promise.reject(lost),
     });
     await expect(

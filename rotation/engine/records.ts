@@ -46,6 +46,12 @@ export function enterPhase(draft: RunRecord, phase: RunPhase, at: Date): void {
   draft.phases.push({ phase, at: at.toISOString() });
 }
 
+/** What a run writer needs of its lease (`LeaseKeeper`). */
+export interface RunLease {
+  confirmAhead(): Promise<void>;
+  confirmFresh(): Promise<void>;
+}
+
 /**
  * Holds the last journaled state of one run and its etag. `save` applies a change to a copy, writes it,
  * and only then adopts it: when a write fails, `run` still shows what the journal holds.
@@ -67,10 +73,11 @@ export class RunWriter {
     /** Called before every write; throws when the run must not write (lease lost). */
     private readonly guard: () => void = () => {},
     /**
-     * The lease the run acts under (`LeaseKeeper`): a write of a run that goes on confirms it alongside,
-     * and `confirmHeld` takes that confirmation while it is fresh.
+     * The lease the run acts under (`LeaseKeeper`): a write of a run that goes on confirms it alongside
+     * when the confirmation in hand would be stale by the next step, and `confirmHeld` takes that
+     * confirmation while it is fresh.
      */
-    private readonly lease?: { confirm(): Promise<void>; confirmFresh(): Promise<void> },
+    private readonly lease?: RunLease,
   ) {
     this.current = row.run;
     this.etag = row.etag;
@@ -93,8 +100,8 @@ export class RunWriter {
 
   /**
    * Journals a change. While the run goes on (queued or running), the lease is confirmed alongside the
-   * write, so the step that follows acts on a fresh confirmation without a round trip of its own; a lost
-   * lease is reported (`LeaseLost`) even when the write landed.
+   * write when needed (`LeaseKeeper.confirmAhead`), so the step that follows acts on a fresh confirmation
+   * without a round trip of its own; a lost lease is reported (`LeaseLost`) even when the write landed.
    */
   async save(change: (draft: RunRecord) => void): Promise<RunRecord> {
     this.guard();
@@ -104,7 +111,7 @@ export class RunWriter {
     const goesOn = draft.status === 'queued' || draft.status === 'running';
     const [write, confirmation] = await Promise.allSettled([
       this.journal.replace(draft, this.etag),
-      goesOn ? this.lease?.confirm() : undefined,
+      goesOn ? this.lease?.confirmAhead() : undefined,
     ]);
     if (write.status === 'fulfilled') {
       this.current = draft;
