@@ -3,7 +3,7 @@ import azureFunctions from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { enqueueRotation } from '../rotation/engine/index.js';
 import { runRequest } from '../rotation/fakes/index.js';
-import { call } from '../test/support/http-api.js';
+import { autoWorker, call } from '../test/support/http-api.js';
 import { DAY, leakSurface, type ManualWorld, manualWorld, VAULT } from '../test/support/manual-world.js';
 import { encodeClientPrincipal } from './http/caller.js';
 import { createSubmitSecretVersionHandler, VERSIONS_MAX_BYTES } from './submitSecretVersion.js';
@@ -13,17 +13,25 @@ const context = new azureFunctions.InvocationContext({
   logHandler: () => {},
 });
 
+/**
+ * `HTTP_WAIT_SECONDS` 200 unless a test sets it: the fake clock jumps while the event loop is idle, so a
+ * short fake wait could run out before the worker (drained after every enqueue during a call) is done.
+ */
 function setup(options: Parameters<typeof manualWorld>[0] = {}) {
-  const w = manualWorld(options);
+  const w = manualWorld({ ...options, env: { HTTP_WAIT_SECONDS: '200', ...options.env } });
   const handler = createSubmitSecretVersionHandler(w.getApp);
-  const submit = (name: string, body: unknown, extra: Parameters<typeof call>[4] = {}) => {
-    const answer = call(handler, context, `/api/secrets/${name}/versions`, body, {
-      params: { name },
-      ...extra,
-    });
-    return answer;
+  const submit = async (name: string, body: unknown, extra: Parameters<typeof call>[4] = {}) => {
+    const worker = autoWorker(w.world);
+    try {
+      return await call(handler, context, `/api/secrets/${name}/versions`, body, {
+        params: { name },
+        ...extra,
+      });
+    } finally {
+      worker.stop();
+    }
   };
-  return { w, submit };
+  return { w, handler, submit };
 }
 
 /** Near expiry for a secret: the worker ends the run `manual-action-required` with an open task. */
@@ -34,9 +42,52 @@ async function openTask(w: ManualWorld, secret = 'groq-api-key') {
   return run!;
 }
 
+/** When the run shown in an answer entered `phase`. */
+function phaseAt(run: { phases: { phase: string; at: string }[] }, phase: string): string {
+  const entry = run.phases.find((p) => p.phase === phase);
+  if (!entry) throw new Error(`the run never entered ${phase}`);
+  return entry.at;
+}
+
 function state(w: ManualWorld) {
   return structuredClone({ store: w.world.store.snapshot(), journal: w.world.journal.all() });
 }
+
+describe('submitSecretVersion: the worker propagates', () => {
+  it('answers 201 once promoted when the worker has not finished within HTTP_WAIT_SECONDS: nothing restarted in the call', async () => {
+    const { w, handler } = setup({ env: { HTTP_WAIT_SECONDS: '0' } });
+    const task = await openTask(w);
+    const minted = w.groq.mint();
+    w.values.push(minted);
+    const answer = await call(
+      handler,
+      context,
+      '/api/secrets/groq-api-key/versions',
+      { value: minted },
+      {
+        params: { name: 'groq-api-key' },
+      },
+    );
+
+    expect(answer.status).toBe(201);
+    expect(answer.headers.location).toBe(`/api/runs/${task.id}`);
+    expect(answer.body).toMatchObject({
+      id: task.id,
+      status: 'running',
+      phase: 'promoted',
+      credentialId: 'gen-4',
+    });
+    expect(answer.body.revokeOld).toContain(`…${w.groqKey.slice(-4)}`);
+    expect(w.world.store.peek(VAULT, 'groq-api-key')?.value).toBe(minted);
+    expect(w.world.propagator.calls).toHaveLength(0);
+    // The worker takes it from there: propagated, and the run ends with the operator's reminder.
+    const [run] = await w.world.drain();
+    expect(run).toMatchObject({ id: task.id, status: 'done', phase: 'done' });
+    expect(w.world.propagator.calls).toHaveLength(1);
+    expect(w.world.notifier.alerts.at(-1)!.text).toContain(answer.body.revokeOld);
+    expect(leakSurface(w, answer)).not.toContain(minted);
+  });
+});
 
 describe('submitSecretVersion: a valid key is promoted', () => {
   it('201: promoted as gen-N to Key Vault, propagated, the open task closed, the old key named for revocation', async () => {
@@ -90,7 +141,8 @@ describe('submitSecretVersion: a valid key is promoted', () => {
       ValidityPeriodDays: '90',
     });
     expect(current.contentType).toBe('text/plain');
-    expect(current.expiresOn?.getTime()).toBe(w.world.clock.now().getTime() + 90 * DAY);
+    // Fresh expiry from when it was promoted (the answer then waited for the worker on the fake clock).
+    expect(current.expiresOn?.getTime()).toBe(Date.parse(phaseAt(answer.body, 'promoted')) + 90 * DAY);
     expect(w.world.propagator.calls.map((c) => c.runId)).toEqual([task.id]);
     expect(answer.body.consumers.map((c: { name: string; status: string }) => [c.name, c.status])).toEqual([
       ['chat-app', 'ok'],
@@ -121,7 +173,7 @@ describe('submitSecretVersion: a valid key is promoted', () => {
     expect(secret.tags.RotationId).toBe(answer.body.id);
     expect(secret.tags.CredentialId).toBe('gen-1');
     expect(secret.contentType).toBe('application/x-razorpay-key');
-    expect(id.expiresOn?.getTime()).toBe(w.world.clock.now().getTime() + 180 * DAY);
+    expect(id.expiresOn?.getTime()).toBe(Date.parse(phaseAt(answer.body, 'promoted')) + 180 * DAY);
     expect(leakSurface(w, answer)).not.toContain(pair.keySecret);
   });
 

@@ -4,9 +4,11 @@
  * "…" } }`, 32 KiB at most (413).
  *
  * Checked with the provider before anything is written: `201` + `Location` with the run (promoted as
- * `gen-N` to every secret of the group, propagated, the open task closed) and `revokeOld`, what to do with
- * the previous key in the dashboard (the body is the run as `GET /api/runs/{id}` shows it, with its `task`,
- * plus `revokeOld`); `422` with the provider's reason, nothing written; `503` +
+ * `gen-N` to every secret of the group, the open task closed) and `revokeOld`, what to do with the
+ * previous key in the dashboard (the body is the run as `GET /api/runs/{id}` shows it, with its `task`,
+ * plus `revokeOld`). The worker propagates to consumers and ends the run; the answer waits for that up to
+ * `HTTP_WAIT_SECONDS` (then the run is `done`, or `propagated-with-errors`), else shows it still running
+ * at `promoted` — restarts and health checks never hold the call near the platform's 230 s cut-off; `422` with the provider's reason, nothing written; `503` +
  * `Retry-After` when the provider cannot be asked; `409` while a run of the group is in progress; `404`
  * for a secret the rotator does not manage; `400` for a bad body or an automatic provider.
  * The value is never logged, echoed or journaled (`rotation/manual/submit.ts`).
@@ -15,11 +17,12 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { z } from 'zod';
 import type { GetApp } from '../composition/app.js';
 import { getRotatorApp } from '../composition/instance.js';
+import { untilFinal, waitForRun } from '../rotation/engine/wait.js';
 import { submitSecretVersion } from '../rotation/manual/submit.js';
 import type { HttpFunctionDefinition, HttpFunctionHandler } from './definition.js';
 import { callerOf } from './http/caller.js';
 import { readJsonBody, withErrorHandling } from './http/index.js';
-import { resolveVault, secretParam } from './http/run-response.js';
+import { httpWaitMs, resolveVault, secretParam } from './http/run-response.js';
 import { runLocation, runView } from './http/run-view.js';
 
 /** DESIGN.md: 32 KiB for `/versions`. */
@@ -65,15 +68,16 @@ export function createSubmitSecretVersionHandler(getApp: GetApp): HttpFunctionHa
         vault,
         secret: name,
         caller,
-        status: result.run.status,
         credentialId: result.run.credentialId,
       });
+      const waited = await waitForRun(app.engine, result.run.id, untilFinal, { timeoutMs: httpWaitMs(app) });
+      const run = waited.run ?? result.run;
       return {
         status: 201,
-        headers: { Location: runLocation(result.run.id) },
+        headers: { Location: runLocation(run.id) },
         // The run as every run-answering route shows it (with its task), plus what to do with the old key.
         jsonBody: {
-          ...runView(result.run, name),
+          ...runView(run, name),
           ...(result.revokeOld ? { revokeOld: result.revokeOld } : {}),
         },
       };

@@ -277,9 +277,23 @@ export interface RunRecord {
   repropagations?: Repropagation[];
   /** Manual providers: the human's rotation task this run opened (`rotation/manual`). */
   task?: ManualTask;
+  /**
+   * Manual providers: how a human handed the credential over. Recorded with `promoted` by the trigger that
+   * promoted it; the worker that propagates reads it to word the run's last alert.
+   */
+  handOver?: RunHandOver;
   createdAt: string;
   updatedAt: string;
   finishedAt?: string;
+}
+
+export interface RunHandOver {
+  via: 'submission' | 'key-vault';
+  caller?: string;
+  /** `key-vault`: the version set by hand. */
+  version?: string;
+  /** What to do with the previous key in the provider's dashboard (normal rotations; no value in it). */
+  revokeOld?: string;
 }
 
 export interface Repropagation {

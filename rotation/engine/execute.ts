@@ -10,6 +10,7 @@
  */
 import { RotationError } from '../errors.js';
 import { RUN_PHASES } from '../kinds.js';
+import { finishHandOver } from '../manual/finish.js';
 import type { RunRecord, RunRequest } from '../ports.js';
 import { escalateManualRun } from './compromise.js';
 import type { EngineDeps } from './deps.js';
@@ -198,6 +199,11 @@ async function skip(
   });
 }
 
+/** The last step: a hand-over's run tells the operator what to do with the old key. */
+function end(flow: RunFlow): Promise<void> {
+  return flow.run.handOver ? finishHandOver(flow) : finish(flow);
+}
+
 /** Runs the steps from the journaled phase until the run ends. */
 async function drive(flow: RunFlow): Promise<void> {
   for (;;) {
@@ -218,14 +224,15 @@ async function drive(flow: RunFlow): Promise<void> {
         await promote(flow);
         break;
       case 'promoted':
-        await propagate(flow, { last: !revokes(flow) });
+        // A hand-over (manual providers) ends with its own alert (`finishHandOver`), not in this write.
+        await propagate(flow, { last: !revokes(flow) && !flow.run.handOver });
         break;
       case 'propagated':
         if (revokes(flow)) await revoke(flow);
-        else await finish(flow);
+        else await end(flow);
         break;
       case 'revoked':
-        await finish(flow);
+        await end(flow);
         break;
       case 'done':
         return;

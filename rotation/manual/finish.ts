@@ -1,22 +1,15 @@
 /**
- * The end of a hand-over: other open tasks of the group closed as superseded, the final status, and the
- * alert that tells the operator what to do with the old key in the dashboard (by its version and last 4
- * characters, in the provider's words).
+ * The end of a hand-over: other open tasks of the group closed as superseded (by the trigger that
+ * promoted), then — in the worker, once consumers were propagated — the final status and the alert that
+ * tells the operator what to do with the old key in the dashboard (by its version and last 4 characters,
+ * in the provider's words, worded when the value was promoted).
  */
 import type { RunFlow } from '../engine/flow.js';
 import { enterPhase } from '../engine/records.js';
+import { finalStatus } from '../engine/steps-promote.js';
 import { describeError } from '../errors.js';
-import type { RunStatus } from '../kinds.js';
-import type { RunRecord } from '../ports.js';
 import { supersedeTask } from './lookup.js';
 import type { PromotionInput } from './promote.js';
-
-export function finalStatus(run: Readonly<RunRecord>): RunStatus {
-  if (run.pendingHuman.length > 0) return 'manual-action-required';
-  if (run.consumers.some((c) => c.status === 'failed')) return 'propagated-with-errors';
-  if (run.revoked.length > 0) return 'revoked';
-  return 'done';
-}
 
 /** Other open tasks of the group are satisfied by this run: closed as superseded (best effort). */
 export async function closeSuperseded(flow: RunFlow, input: PromotionInput): Promise<void> {
@@ -33,7 +26,7 @@ export async function closeSuperseded(flow: RunFlow, input: PromotionInput): Pro
  * How to retire the previous key, in the provider's words (manual providers' `revoke` only names it:
  * "… ending …abcd (Key Vault version v)"); a generic line when the provider cannot say.
  */
-async function revokeWording(flow: RunFlow): Promise<string | undefined> {
+export async function revokeWording(flow: RunFlow): Promise<string | undefined> {
   const { run } = flow;
   const previousVersion = run.previousVersions[flow.primary.name];
   if (!previousVersion) return undefined;
@@ -58,11 +51,15 @@ async function revokeWording(flow: RunFlow): Promise<string | undefined> {
   }
 }
 
-export async function finish(flow: RunFlow, input: PromotionInput): Promise<string | undefined> {
+/**
+ * Ends a hand-over run after propagation (and the revoke step of a compromise): its status, and the alert
+ * that names where the new credential went and what to do with the old key.
+ */
+export async function finishHandOver(flow: RunFlow): Promise<void> {
   flow.attempting = 'done';
   const { run, group } = flow;
-  const { handOver } = input;
-  const revokeOld = run.compromised ? undefined : await revokeWording(flow);
+  const handOver = run.handOver ?? { via: 'submission' as const };
+  const revokeOld = run.compromised ? undefined : handOver.revokeOld;
   const status = finalStatus(run);
   const how =
     handOver.via === 'submission'
@@ -97,5 +94,4 @@ export async function finish(flow: RunFlow, input: PromotionInput): Promise<stri
     d.finishedAt = flow.now().toISOString();
     d.alerts.push(...alerts);
   });
-  return revokeOld;
 }

@@ -17,8 +17,15 @@ async function openTask(w: ManualWorld, secret = 'groq-api-key') {
   return run!;
 }
 
-const handle = (w: ManualWorld, secret: string, version: string) =>
+const trigger = (w: ManualWorld, secret: string, version: string) =>
   handleHandSetVersion(w.world.deps, { vault: VAULT, secret, version, eventId: 'evt-1' });
+
+/** The event's trigger, then the worker (drained here), which propagates a promoted hand-over and ends it. */
+async function handle(w: ManualWorld, secret: string, version: string) {
+  const outcome = await trigger(w, secret, version);
+  await w.world.drain();
+  return outcome;
+}
 
 describe('a value set in Key Vault by hand', () => {
   it('valid: promoted where it stands (tags and expiry, no new version), propagated, task closed', async () => {
@@ -27,9 +34,14 @@ describe('a value set in Key Vault by hand', () => {
     const previous = w.world.store.peek(VAULT, 'groq-api-key')!;
     const minted = w.groq.mint();
     const handSet = setByHand(w, 'groq-api-key', minted);
-    const outcome = await handle(w, 'groq-api-key', handSet.version);
+    const outcome = await trigger(w, 'groq-api-key', handSet.version);
 
     expect(outcome.kind).toBe('promoted');
+    // The trigger (Event Grid waits ~30 s) promotes; restarts and the run's end are the worker's.
+    expect(w.world.journal.peek(task.id)).toMatchObject({ status: 'running', phase: 'promoted' });
+    expect(w.world.propagator.calls).toHaveLength(0);
+    expect(w.world.queue.messages).toHaveLength(1);
+    await w.world.drain();
     const versions = w.world.store.versions(VAULT, 'groq-api-key');
     expect(versions.map((v) => v.version)).toEqual([previous.version, handSet.version]);
     const promoted = versions.at(-1)!;

@@ -4,7 +4,8 @@
  *
  * - the provider accepts it → promoted where it stands: that version gets the rotator's tags (`gen-N`) and
  *   a fresh expiry by a properties update (no new version, so no new event), the other secrets of the group
- *   get it as new versions, consumers are propagated, the open task is closed (`promote.ts`);
+ *   get it as new versions, the open task is closed (`promote.ts`), and the worker is asked to propagate
+ *   to consumers and end the run (the trigger does not wait for restarts: Event Grid waits ~30 s);
  * - the provider rejects it → the last valid value is written back as the current version at once (tagged
  *   `RotatedBy`, so its own event is ignored), the task stays open with the rejection recorded, and an
  *   `invalid-value-reverted` alert goes out. Until then the bad value was current: that window is why the
@@ -27,7 +28,7 @@ import type { CredentialGroup, ManagedSecret, RunRecord, SecretVersion } from '.
 import { groupValues, type HumanCredential } from './credential.js';
 import { createdAt, lastGoodOf, nextGenerationOf, restoreTarget, versionsOf } from './history.js';
 import { groupRuns, managedSecret } from './lookup.js';
-import { promoteHandOver } from './promote.js';
+import { continueHandOver, promoteHandOver } from './promote.js';
 import { PAIR_WINDOW_MS, revert } from './revert.js';
 import { checkWithProvider } from './submit.js';
 
@@ -78,11 +79,15 @@ export async function handleHandSetVersion(deps: EngineDeps, input: HandSetInput
     return { kind: 'ignored', reason: 'paused' };
   }
   const keeper = await acquireGroupLease(deps, group.vault, group.id, timingOf(deps));
+  let outcome: HandSetOutcome;
   try {
-    return await underLease(deps, keeper, group, named, input);
+    outcome = await underLease(deps, keeper, group, named, input);
   } finally {
     await keeper.stop();
   }
+  // Consumers are the worker's (restarts can take longer than Event Grid waits): queued once the lease is free.
+  if (outcome.kind === 'promoted') await continueHandOver(deps, outcome.run, deps.clock.now().toISOString());
+  return outcome;
 }
 
 async function underLease(

@@ -1,8 +1,11 @@
 /**
  * The second half of a manual rotation, once a human's value passed the provider's check: under the
  * group's lease, the group's open task run (or a new run) goes issued → validated → promoted (every
- * secret of the group, `CredentialId` `gen-N`, fresh expiry) → propagated → revoked (compromise only) →
- * done, the task is closed, and the operator is told what to do with the old key in the dashboard.
+ * secret of the group, `CredentialId` `gen-N`, fresh expiry), the task is closed and the hand-over
+ * recorded on the run. That is all a trigger does: propagation (restarts and health checks can take
+ * minutes), the revoke step of a compromise and the run's end (`finishHandOver`, which tells the operator
+ * what to do with the old key) are the worker's, queued once the lease is let go (`continueHandOver`) —
+ * DESIGN.md's triggers never rotate inline, and Event Grid and HTTP callers do not wait for restarts.
  * Phases are journaled as the engine journals them; the value stays in memory.
  */
 
@@ -12,20 +15,21 @@ import { createRunIdentity, NO_VERSION } from '../engine/identity.js';
 import type { LeaseKeeper } from '../engine/lease-keeper.js';
 import { createOrGet, enterPhase, newRunRecord, RunWriter } from '../engine/records.js';
 import { withRetries } from '../engine/retry.js';
-import { propagate, revoke, revokes } from '../engine/steps-promote.js';
 import { buildRotationTags, checkTagBudget, keyHint, mergeTags } from '../engine/tags.js';
 import { describeError, isRotationError, RotationError } from '../errors.js';
 import { readTag, TAGS } from '../kinds.js';
 import type {
   CredentialGroup,
+  Logger,
   ManagedSecret,
+  RunQueue,
   RunRecord,
   RunRequest,
   SecretVersion,
   Trigger,
 } from '../ports.js';
 import type { HumanCredential } from './credential.js';
-import { closeSuperseded, finish } from './finish.js';
+import { closeSuperseded, revokeWording } from './finish.js';
 import type { GroupRuns } from './lookup.js';
 import { isOpenTask } from './task.js';
 
@@ -184,9 +188,16 @@ async function writeVersions(flow: RunFlow, input: PromotionInput): Promise<void
     });
   }
   const { handOver } = input;
+  const revokeOld = flow.run.compromised ? undefined : await revokeWording(flow);
   await flow.writer.save((d) => {
     enterPhase(d, 'promoted', flow.now());
     d.newVersions = newVersions;
+    d.handOver = {
+      via: handOver.via,
+      ...(handOver.caller ? { caller: handOver.caller } : {}),
+      ...(handOver.version ? { version: handOver.version } : {}),
+      ...(revokeOld ? { revokeOld } : {}),
+    };
     if (d.task) {
       d.task.closedAt = flow.now().toISOString();
       d.task.closedBy = {
@@ -200,8 +211,9 @@ async function writeVersions(flow: RunFlow, input: PromotionInput): Promise<void
 
 /**
  * Promotes a value a human handed over (already accepted by the provider) under the lease `keeper`
- * holds. A failure is journaled on the run and alerted (as the engine does), then thrown as a
- * `RotationError` naming the run.
+ * holds; the run is left `promoted` for the worker (`continueHandOver`, once the lease is let go). A
+ * failure is journaled on the run and alerted (as the engine does), then thrown as a `RotationError`
+ * naming the run.
  */
 export async function promoteHandOver(
   deps: EngineDeps,
@@ -224,10 +236,8 @@ export async function promoteHandOver(
     await start(flow, input);
     await writeVersions(flow, input);
     await closeSuperseded(flow, input);
-    await propagate(flow);
-    if (revokes(flow)) await revoke(flow);
-    const revokeOld = await finish(flow, input);
-    return { run: writer.snapshot(), ...(revokeOld ? { revokeOld } : {}) };
+    const run = writer.snapshot();
+    return { run, ...(run.handOver?.revokeOld ? { revokeOld: run.handOver.revokeOld } : {}) };
   } catch (error) {
     const failed = await flow.fail(error);
     const cause = isRotationError(error) ? error : undefined;
@@ -241,5 +251,36 @@ export async function promoteHandOver(
         details: [{ path: 'runId', message: failed.id }],
       },
     );
+  }
+}
+
+/**
+ * Queues the rest of a promoted hand-over run for the worker: propagation, the revoke step of a
+ * compromise, the run's end. Called once the trigger let the group's lease go — a worker that found it
+ * still held would take the request for a duplicate of a running run. The request names no version: the
+ * worker finds the run by the `RotationId` of the version it promoted, as it resumes any unfinished run.
+ * A request that cannot be queued is not an error for the caller (the credential is promoted): the run
+ * stays `running` and the daily sweep resumes it once it is stale.
+ */
+export async function continueHandOver(
+  deps: { queue: RunQueue; log: Logger },
+  run: RunRecord,
+  requestedAt: string,
+): Promise<boolean> {
+  const request: RunRequest = {
+    vault: run.vault,
+    secret: run.secrets[0] ?? run.group,
+    trigger: { ...run.trigger },
+    requestedAt,
+  };
+  try {
+    await deps.queue.enqueue(request);
+    return true;
+  } catch (error) {
+    deps.log.warn('could not queue the propagation of a promoted hand-over; the daily sweep resumes it', {
+      runId: run.id,
+      ...describeError(error),
+    });
+    return false;
   }
 }

@@ -2,8 +2,8 @@
  * `POST /api/secrets/{name}/versions`: a human hands over a credential they minted in the provider's
  * dashboard. Checked with the provider before anything is written — rejected → `CredentialRejected`
  * (422) and nothing changes; provider unreachable → `ProviderUnavailable` (503 + Retry-After: an outage
- * is not proof a key is bad) — then promoted to every secret of the group as `gen-N`, propagated, and the
- * group's open task closed (`promote.ts`). A multi-part credential (Razorpay's key id + key secret) is
+ * is not proof a key is bad) — then promoted to every secret of the group as `gen-N` and the group's open
+ * task closed (`promote.ts`); the worker propagates it to consumers and ends the run. A multi-part credential (Razorpay's key id + key secret) is
  * handed over whole: the named secret's value plus `with: { <partner secret>: value }`; a part not given
  * keeps what Key Vault serves for it, and the provider checks the pair.
  *
@@ -21,7 +21,7 @@ import type { CredentialProvider, IssuedCredential, ProviderContext, SecretVersi
 import { groupValues } from './credential.js';
 import { nextGenerationOf } from './history.js';
 import { groupRuns, managedSecret, runInProgressError } from './lookup.js';
-import { type PromotionResult, promoteHandOver } from './promote.js';
+import { continueHandOver, type PromotionResult, promoteHandOver } from './promote.js';
 
 export interface SubmissionInput {
   vault: string;
@@ -117,6 +117,7 @@ export async function submitSecretVersion(
   const { ctx } = bindProvider(deps, group);
 
   const keeper = await acquireGroupLease(deps, group.vault, group.id, timingOf(deps));
+  let promoted: PromotionResult;
   try {
     const runs = await groupRuns(deps.journal, group);
     if (runs.busy) throw runInProgressError(runs.busy);
@@ -148,7 +149,7 @@ export async function submitSecretVersion(
       credentialId: human.credential.credentialId,
       caller: input.caller,
     });
-    return await promoteHandOver(deps, keeper, {
+    promoted = await promoteHandOver(deps, keeper, {
       group,
       named,
       human,
@@ -165,4 +166,7 @@ export async function submitSecretVersion(
   } finally {
     await keeper.stop();
   }
+  // The worker propagates and ends the run (`continueHandOver`): the caller may wait for it.
+  await continueHandOver(deps, promoted.run, deps.clock.now().toISOString());
+  return promoted;
 }

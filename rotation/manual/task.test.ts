@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { DAY, leakSurface, manualWorld, VAULT } from '../../test/support/manual-world.js';
+import { DAY, leakSurface, type ManualWorld, manualWorld, VAULT } from '../../test/support/manual-world.js';
 import { enqueueRotation } from '../engine/index.js';
 import { runRequest } from '../fakes/index.js';
 import { generationOf, nextGeneration } from './credential.js';
 import { submitSecretVersion } from './submit.js';
+
+/**
+ * A hand-over as the rotator runs it: the HTTP trigger promotes, the worker (drained here) propagates and
+ * ends the run. Returns the run as the journal holds it then.
+ */
+async function submitAndPropagate(w: ManualWorld, input: Parameters<typeof submitSecretVersion>[1]) {
+  const promoted = await submitSecretVersion(w.world.deps, input);
+  await w.world.drain();
+  return { ...promoted, run: w.world.journal.peek(promoted.run.id)! };
+}
+
 import { handOverText } from './task.js';
 
 describe('manual task: near expiry', () => {
@@ -80,7 +91,7 @@ describe('manual task: compromise', () => {
     expect(versions[0]).toMatchObject({ version: leaked.version, enabled: true, value: w.groqKey });
 
     const minted = w.groq.mint();
-    const result = await submitSecretVersion(w.world.deps, {
+    const result = await submitAndPropagate(w, {
       vault: VAULT,
       secret: 'groq-api-key',
       value: minted,
@@ -140,7 +151,7 @@ describe('gen-N', () => {
 
   it('never repeats: counts on from the highest generation any version carried (rollbacks, written-back values)', async () => {
     const w = manualWorld();
-    const first = await submitSecretVersion(w.world.deps, {
+    const first = await submitAndPropagate(w, {
       vault: VAULT,
       secret: 'groq-api-key',
       value: w.groq.mint(),
@@ -150,7 +161,7 @@ describe('gen-N', () => {
       value: w.groqKey,
       tags: { RotatedBy: 'key-vault-rotator', CredentialId: 'gen-3' },
     });
-    const next = await submitSecretVersion(w.world.deps, {
+    const next = await submitAndPropagate(w, {
       vault: VAULT,
       secret: 'groq-api-key',
       value: w.groq.mint(),
@@ -162,7 +173,7 @@ describe('gen-N', () => {
     const w = manualWorld();
     for (const expected of ['gen-4', 'gen-5']) {
       const value = w.groq.mint();
-      const { run } = await submitSecretVersion(w.world.deps, {
+      const { run } = await submitAndPropagate(w, {
         vault: VAULT,
         secret: 'groq-api-key',
         value,
