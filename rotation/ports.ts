@@ -223,7 +223,10 @@ export interface RunRequest {
    * `runId`, without rotating again.
    */
   action?: RunAction;
-  /** The run a `repropagate` request is about. */
+  /**
+   * The run a `repropagate` request is about; on a `rotate` request, the unfinished run it continues (a
+   * resume, a hand-over's propagation) — a run that finished meanwhile is resolved as any request is.
+   */
   runId?: string;
 }
 

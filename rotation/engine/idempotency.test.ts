@@ -5,6 +5,7 @@ import type { RunRecord } from '../ports.js';
 import { DUPLICATE_WINDOW_MS, enqueueRotation } from './enqueue.js';
 import { executeRun } from './execute.js';
 import { createRunIdentity } from './identity.js';
+import { newRunRecord } from './records.js';
 
 function runOf(outcome: Awaited<ReturnType<typeof enqueueRotation>>): RunRecord {
   if (outcome.kind !== 'run') throw new Error('expected a run');
@@ -226,6 +227,28 @@ describe('spacing', () => {
     const runs = await world.drain();
     expect(runs).toEqual([expect.objectContaining({ id: stuck!.id, status: 'done', attempt: 2 })]);
     expect(world.store.versions(group.vault, 'openai-key')).toHaveLength(2);
+  });
+
+  it('a request naming an unfinished run continues it, whatever id its trigger version names', async () => {
+    const { world, group, request } = createScenario();
+    const version = world.store.peek(group.vault, 'openai-key')!.version.toLowerCase();
+    // A run with an id of its own (a hand-over whose version's run had finished), left queued.
+    const id = createRunIdentity(group.vault, group.id, `submission:${version}:2026-01-01T00:00:00.000Z`);
+    const own = newRunRecord({
+      id,
+      group,
+      triggerVersion: version,
+      request: request(),
+      now: world.clock.now(),
+    });
+    await world.journal.create(own);
+    const run = await executeRun(world.deps, request({ triggerVersion: version, runId: id }));
+    expect(run).toMatchObject({ id, status: 'done' });
+    expect(await world.journal.get(createRunIdentity(group.vault, group.id, version))).toBeUndefined();
+    // Once it finished, a request naming it is resolved as any request (here: the version it names).
+    const again = await executeRun(world.deps, request({ triggerVersion: version, runId: id }));
+    expect(again.id).toBe(createRunIdentity(group.vault, group.id, version));
+    expect(again).toMatchObject({ status: 'skipped', error: { code: 'StaleTrigger' } });
   });
 
   it('a compromised rotation ignores spacing', async () => {

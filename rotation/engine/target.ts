@@ -88,6 +88,22 @@ export async function resolveTarget(
     throw new RotationError('UnmanagedSecret', `secret ${request.secret} in vault ${vault} is not managed`);
   }
   let group = await groupOf(deps.catalog, secret);
+  // A request that names its run (a resume by the sweep, a hand-over's propagation) continues it while it
+  // is unfinished: a run's id is not always the one its trigger version names (a hand-over whose version's
+  // run had finished gets an id of its own). A finished or foreign run is resolved as any request is.
+  const named = request.runId && (request.action ?? 'rotate') === 'rotate' ? request.runId : undefined;
+  if (named) {
+    const row = await deps.journal.get(named, { vault: group.vault, group: group.id });
+    if (row && row.run.vault === group.vault && row.run.group === group.id && isUnfinished(row.run)) {
+      return {
+        secret,
+        group,
+        triggerVersion: row.run.triggerVersion,
+        runId: row.run.id,
+        resumedFromTag: false,
+      };
+    }
+  }
   if (request.triggerVersion) {
     const triggerVersion = request.triggerVersion.toLowerCase();
     return {

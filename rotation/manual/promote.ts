@@ -257,8 +257,8 @@ export async function promoteHandOver(
 /**
  * Queues the rest of a promoted hand-over run for the worker: propagation, the revoke step of a
  * compromise, the run's end. Called once the trigger let the group's lease go — a worker that found it
- * still held would take the request for a duplicate of a running run. The request names no version: the
- * worker finds the run by the `RotationId` of the version it promoted, as it resumes any unfinished run.
+ * still held would take the request for a duplicate of a running run. The request names the run, whose id
+ * is not always the one its trigger version names (`runRow`: a run of its own when that one had finished).
  * A request that cannot be queued is not an error for the caller (the credential is promoted): the run
  * stays `running` and the daily sweep resumes it once it is stale.
  */
@@ -270,6 +270,7 @@ export async function continueHandOver(
   const request: RunRequest = {
     vault: run.vault,
     secret: run.secrets[0] ?? run.group,
+    runId: run.id,
     trigger: { ...run.trigger },
     requestedAt,
   };

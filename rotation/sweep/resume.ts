@@ -48,6 +48,8 @@ function requestFor(ctx: SweepContext, candidate: Candidate): RunRequest {
     vault: run.vault,
     secret: run.secrets[0] ?? run.group,
     triggerVersion: run.triggerVersion,
+    // A stale run is continued by its id (not every run's id is the one its trigger version names).
+    ...(candidate.why === 'stale' ? { runId: run.id } : {}),
     trigger: { kind: 'sweep', reason },
     ...(run.compromised ? { compromised: true } : {}),
     requestedAt: ctx.deps.clock.now().toISOString(),

@@ -144,7 +144,7 @@ describe('runSweep', () => {
     ]);
   });
 
-  it('resumes a run abandoned while running, and leaves fresh ones alone', async () => {
+  it('resumes a run abandoned while running (by its id), and leaves fresh ones alone', async () => {
     const { app, world, options } = setup({ 'key-a': 50, 'key-b': 50 });
     const groupOf = (secret: string) => app.config.findSecret('kv-test', secret)!.group;
     const base = (id: string, secret: string, updated: number): RunRecord => ({
@@ -171,10 +171,11 @@ describe('runSweep', () => {
     });
     const now = world.clock.now().getTime();
     const { createRunIdentity } = await import('../engine/index.js');
+    // An id of its own (a hand-over's run when its version's run had finished): resumed by that id.
     const staleId = createRunIdentity(
       'kv-test',
       groupOf('key-a'),
-      world.store.peek('kv-test', 'key-a')!.version,
+      `submission:${world.store.peek('kv-test', 'key-a')!.version}:2026-01-01T00:00:00.000Z`,
     );
     const freshId = createRunIdentity(
       'kv-test',
