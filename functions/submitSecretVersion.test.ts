@@ -20,18 +20,23 @@ const context = new azureFunctions.InvocationContext({
 function setup(options: Parameters<typeof manualWorld>[0] = {}) {
   const w = manualWorld({ ...options, env: { HTTP_WAIT_SECONDS: '200', ...options.env } });
   const handler = createSubmitSecretVersionHandler(w.getApp);
-  const submit = async (name: string, body: unknown, extra: Parameters<typeof call>[4] = {}) => {
-    const worker = autoWorker(w.world);
+  const submit = async (
+    name: string,
+    body: unknown,
+    extra: Parameters<typeof call>[4] = {},
+    { worker: working = true } = {},
+  ) => {
+    const worker = working ? autoWorker(w.world) : undefined;
     try {
       return await call(handler, context, `/api/secrets/${name}/versions`, body, {
         params: { name },
         ...extra,
       });
     } finally {
-      worker.stop();
+      worker?.stop();
     }
   };
-  return { w, handler, submit };
+  return { w, submit };
 }
 
 /** Near expiry for a secret: the worker ends the run `manual-action-required` with an open task. */
@@ -55,22 +60,13 @@ function state(w: ManualWorld) {
 
 describe('submitSecretVersion: the worker propagates', () => {
   it('answers 201 once promoted when the worker has not finished within HTTP_WAIT_SECONDS: nothing restarted in the call', async () => {
-    const { w, handler } = setup({ env: { HTTP_WAIT_SECONDS: '0' } });
+    const { w, submit } = setup({ env: { HTTP_WAIT_SECONDS: '0' } });
     const task = await openTask(w);
     const minted = w.groq.mint();
     w.values.push(minted);
-    const answer = await call(
-      handler,
-      context,
-      '/api/secrets/groq-api-key/versions',
-      { value: minted },
-      {
-        params: { name: 'groq-api-key' },
-      },
-    );
+    const answer = await submit('groq-api-key', { value: minted }, {}, { worker: false });
 
-    expect(answer.status).toBe(201);
-    expect(answer.headers.location).toBe(`/api/runs/${task.id}`);
+    expect([answer.status, answer.headers.location]).toEqual([201, `/api/runs/${task.id}`]);
     expect(answer.body).toMatchObject({
       id: task.id,
       status: 'running',
