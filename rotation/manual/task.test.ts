@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DAY, leakSurface, type ManualWorld, manualWorld, VAULT } from '../../test/support/manual-world.js';
 import { enqueueRotation } from '../engine/index.js';
 import { runRequest } from '../fakes/index.js';
+import { runSweep } from '../sweep/run.js';
 import { generationOf, nextGeneration } from './credential.js';
 import { submitSecretVersion } from './submit.js';
 
@@ -135,6 +136,33 @@ describe('manual task: compromise reported while a task is open', () => {
       task: { urgent: true },
     });
     expect(w.world.store.versions(VAULT, 'groq-api-key').map((v) => v.enabled)).toEqual([true]);
+  });
+});
+
+describe('manual task: the worker propagates a hand-over', () => {
+  it('a hand-over whose propagation could not be queued stays promoted, and the daily sweep resumes it', async () => {
+    const w = manualWorld();
+    w.world.faults.inject({ op: 'queue.enqueue' });
+    const minted = w.groq.mint();
+    const { run } = await submitSecretVersion(w.world.deps, {
+      vault: VAULT,
+      secret: 'groq-api-key',
+      value: minted,
+    });
+    // Not an error for the caller: the credential is in Key Vault; only the consumers are still to come.
+    expect(run).toMatchObject({ status: 'running', phase: 'promoted', credentialId: 'gen-4' });
+    expect(w.world.store.peek(VAULT, 'groq-api-key')?.value).toBe(minted);
+    expect(w.world.queue.messages).toHaveLength(0);
+    expect(w.world.log.lines.map((l) => l.message)).toContain(
+      'could not queue the propagation of a promoted hand-over; the daily sweep resumes it',
+    );
+    w.world.clock.advance(2 * 3_600_000);
+    const swept = await runSweep({ engine: w.app.engine, config: w.app.config, concurrency: 4 });
+    expect(swept.steps.find((s) => s.name === 'resume')?.counts).toMatchObject({ stale: 1 });
+    await w.world.drain();
+    expect(w.world.journal.peek(run.id)).toMatchObject({ status: 'done', credentialId: 'gen-4' });
+    expect(w.world.propagator.calls).toHaveLength(1);
+    expect(leakSurface(w)).not.toContain(minted);
   });
 });
 
