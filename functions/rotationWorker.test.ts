@@ -71,6 +71,13 @@ describe('rotationWorker', () => {
     );
     expect(duplicate).toEqual({ kind: 'duplicate', runId: queued.run.id });
     expect(world.queue.messages).toHaveLength(1);
+
+    // A request naming the run continues it (a hand-over's propagation, the sweep's resume): its only
+    // message, so it is put back rather than dropped.
+    const continuation = await handleRunMessage(app, request({ runId: queued.run.id }), log);
+    expect(continuation).toMatchObject({ kind: 'deferred', runId: queued.run.id });
+    expect(world.queue.messages).toHaveLength(2);
+    expect(world.queue.messages[1]!.request).toMatchObject({ runId: queued.run.id });
   });
 
   it('throws a retryable error carrying only code and message when storage fails', async () => {

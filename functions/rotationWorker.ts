@@ -5,8 +5,9 @@
  *   completed (retrying cannot help).
  * - The group's lease is held elsewhere (`RunInProgress`): when this very run is already `running`, the
  *   message is a duplicate and is completed (the worker driving the run owns its own message, which the
- *   queue redelivers if that worker dies); otherwise the request is put back with a delay and this message
- *   completed, so a long run of the group never pushes waiting requests into the poison queue.
+ *   queue redelivers if that worker dies) — unless the request names the run (`runId`: it continues it, and
+ *   is its only message); otherwise the request is put back with a delay and this message completed, so a
+ *   long run of the group never pushes waiting requests into the poison queue.
  * - Anything else transient (storage, journal, Key Vault) → thrown: the queue retries it after the
  *   visibility timeout and moves it to `rotation-runs-poison` after 5 attempts (`poisonRuns` alerts).
  * Run failures are not errors here: the engine journals and alerts them and returns the failed run.
@@ -104,7 +105,9 @@ async function deferOrDrop(
   }
   const target = await resolveTarget(app.engine, request);
   const row = await app.engine.journal.get(target.runId, whereOf(target.group));
-  if (row?.run.status === 'running') {
+  // A request that names its run (a hand-over's propagation, the sweep's resume) is that run's only
+  // message: dropped here, the run would wait for the next sweep. It goes back on the queue instead.
+  if (row?.run.status === 'running' && !request.runId) {
     log.info('run is being executed by another worker; duplicate request completed', { runId: target.runId });
     return { kind: 'duplicate', runId: target.runId };
   }

@@ -270,6 +270,9 @@ export async function continueHandOver(
   const request: RunRequest = {
     vault: run.vault,
     secret: run.secrets[0] ?? run.group,
+    // Pinned to the run's version too: delivered again after the run ended, the request reports that
+    // run instead of starting a rotation of the version the hand-over promoted.
+    triggerVersion: run.triggerVersion,
     runId: run.id,
     trigger: { ...run.trigger },
     requestedAt,

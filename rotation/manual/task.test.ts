@@ -166,6 +166,28 @@ describe('manual task: the worker propagates a hand-over', () => {
   });
 });
 
+describe('manual task: a hand-over delivered twice', () => {
+  it('a second delivery of the propagation request, after the run ended, changes nothing', async () => {
+    const w = manualWorld();
+    const { run } = await submitSecretVersion(w.world.deps, {
+      vault: VAULT,
+      secret: 'groq-api-key',
+      value: w.groq.mint(),
+    });
+    const [message] = w.world.queue.messages;
+    await w.world.drain();
+    const ended = w.world.journal.peek(run.id)!;
+    expect(ended.status).toBe('done');
+    const alerts = w.world.notifier.alerts.length;
+    await w.world.queue.enqueue(message!.request);
+    const again = await w.world.drain();
+    expect(again).toEqual([expect.objectContaining({ id: run.id, status: 'done' })]);
+    expect(w.world.journal.peek(run.id)).toEqual(ended);
+    expect(w.world.journal.all().filter((r) => r.group === run.group)).toHaveLength(1);
+    expect(w.world.notifier.alerts).toHaveLength(alerts);
+  });
+});
+
 describe('gen-N', () => {
   it('reads gen-N case-insensitively and counts up from the highest', () => {
     expect(generationOf('gen-7')).toBe(7);
