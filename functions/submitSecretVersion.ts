@@ -8,9 +8,10 @@
  * previous key in the dashboard (the body is the run as `GET /api/runs/{id}` shows it, with its `task`,
  * plus `revokeOld`). The worker propagates to consumers and ends the run; the answer waits for that up to
  * `HTTP_WAIT_SECONDS` (then the run is `done`, or `propagated-with-errors`), else shows it still running
- * at `promoted` — restarts and health checks never hold the call near the platform's 230 s cut-off; `422` with the provider's reason, nothing written; `503` +
- * `Retry-After` when the provider cannot be asked; `409` while a run of the group is in progress; `404`
- * for a secret the rotator does not manage; `400` for a bad body or an automatic provider.
+ * at `promoted` — restarts and health checks never hold the call near the platform's 230 s cut-off.
+ * `422` with the provider's reason, nothing written; `503` + `Retry-After` when the provider cannot be
+ * asked; `409` while a run of the group is in progress; `404` for a secret the rotator does not manage;
+ * `400` for a bad body or an automatic provider.
  * The value is never logged, echoed or journaled (`rotation/manual/submit.ts`).
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';

@@ -3,9 +3,10 @@
  * dashboard. Checked with the provider before anything is written — rejected → `CredentialRejected`
  * (422) and nothing changes; provider unreachable → `ProviderUnavailable` (503 + Retry-After: an outage
  * is not proof a key is bad) — then promoted to every secret of the group as `gen-N` and the group's open
- * task closed (`promote.ts`); the worker propagates it to consumers and ends the run. A multi-part credential (Razorpay's key id + key secret) is
- * handed over whole: the named secret's value plus `with: { <partner secret>: value }`; a part not given
- * keeps what Key Vault serves for it, and the provider checks the pair.
+ * task closed (`promote.ts`); the worker propagates it to consumers and ends the run. A multi-part
+ * credential (Razorpay's key id + key secret) is handed over whole: the named secret's value plus
+ * `with: { <partner secret>: value }`; a part not given keeps what Key Vault serves for it, and the
+ * provider checks the pair.
  *
  * The value is held in memory only: no log line, error, response, journal row or alert carries it.
  */
