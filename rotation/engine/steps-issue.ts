@@ -115,7 +115,7 @@ async function checkCredential(flow: RunFlow): Promise<void> {
   flow.deps.log.info('credential validated', { runId: flow.run.id, attempts });
 }
 
-/** Promotion acts on the outside world: the lease is confirmed alongside this write (`RunWriter.save`). */
+/** Promotion, next, acts on the outside world: this write renews the lease alongside if it would be stale. */
 async function recordValidated(flow: RunFlow): Promise<void> {
   await flow.writer.save((d) => enterPhase(d, 'validated', flow.now()));
 }
