@@ -165,4 +165,42 @@ describe('fault proxy', () => {
     await other.stop();
     expect(await pending).toBeInstanceOf(Error);
   });
+  it('sends a request again on a fresh socket when Azurite closed the kept-alive one it went out on', async () => {
+    // An upstream that closes each connection when a second request arrives on it, unanswered: what a
+    // keep-alive timeout firing as the request goes out looks like to the proxy.
+    let seen = 0;
+    const upstream = http.createServer((req, res) => {
+      seen += 1;
+      const socket = req.socket as typeof req.socket & { served?: number };
+      socket.served = (socket.served ?? 0) + 1;
+      if (socket.served > 1) {
+        socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const { port } = upstream.address() as { port: number };
+    const origin = `http://127.0.0.1:${port}/devstoreaccount1`;
+    const other = await startFaultProxy({
+      connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=${origin};QueueEndpoint=${origin};TableEndpoint=${origin};`,
+      blobEndpoint: origin,
+      queueEndpoint: origin,
+      tableEndpoint: origin,
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 2; i++) statuses.push((await fetch(`${other.endpoints.table}/Tables`)).status);
+      expect(statuses).toEqual([200, 200]);
+      // Second request: once on the closed socket, once more on a fresh one.
+      expect(seen).toBe(3);
+      expect(other.requests().map((r) => [r.status, r.forwarded])).toEqual([
+        [200, true],
+        [200, true],
+      ]);
+    } finally {
+      await other.stop();
+      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    }
+  });
 });

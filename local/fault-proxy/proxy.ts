@@ -100,6 +100,14 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
+/** The upstream socket was a kept-alive one that Azurite had closed (see `forward`). */
+class StaleSocketError extends Error {
+  readonly code = 'StaleSocket';
+  constructor(cause: Error) {
+    super(`kept-alive upstream socket was closed (${(cause as NodeJS.ErrnoException).code})`, { cause });
+  }
+}
+
 interface Upstream {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -147,7 +155,22 @@ export async function startFaultProxy(target: FaultProxyTarget): Promise<Running
       socket.once('close', done);
     });
 
-  const forward = (origin: URL, req: http.IncomingMessage, body: Buffer): Promise<Upstream> =>
+  /**
+   * Sends the request on to Azurite. A kept-alive socket Azurite closed just as the request went out
+   * (its keep-alive timeout racing ours) fails before Azurite read anything: that request is sent once
+   * more on a fresh socket, as Node's documentation advises (`request.reusedSocket`). The proxy injects
+   * the faults it is told to and no others.
+   */
+  const forward = async (origin: URL, req: http.IncomingMessage, body: Buffer): Promise<Upstream> => {
+    try {
+      return await forwardOnce(origin, req, body);
+    } catch (error) {
+      if (!(error instanceof StaleSocketError)) throw error;
+      return forwardOnce(origin, req, body);
+    }
+  };
+
+  const forwardOnce = (origin: URL, req: http.IncomingMessage, body: Buffer): Promise<Upstream> =>
     new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(req.headers)) {
@@ -166,7 +189,10 @@ export async function startFaultProxy(target: FaultProxyTarget): Promise<Running
           res.on('error', reject);
         },
       );
-      upstream.on('error', reject);
+      upstream.on('error', (error: NodeJS.ErrnoException) => {
+        const stale = upstream.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+        reject(stale ? new StaleSocketError(error) : error);
+      });
       upstream.end(body);
     });
 
