@@ -3,6 +3,7 @@
  * routes, the request log (redacted, control calls left out), state snapshots, body limit, and a clean stop.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,6 +12,7 @@ import { RestError } from '@azure/core-rest-pipeline';
 import { EventGridPublisherClient } from '@azure/eventgrid';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { KEEP_ALIVE_TIMEOUT_MS } from '../../local/emulator/core/server.js';
 import { type RequestLogEntry, type RunningEmulator, startEmulator } from '../../local/emulator/index.js';
 import { emulatorRequest, emulatorSecretClient } from '../../local/emulator/testing.js';
 
@@ -56,6 +58,24 @@ describe('control API basics', () => {
       caCertFile: emulator.caCertFile,
       vaults: [{ name: 'ctl-vault', url: vaultUrl }],
     });
+  });
+
+  it('keeps idle connections open for minutes, as Azure does, and says so to keep-alive clients', async () => {
+    const agent = new https.Agent({ keepAlive: true, ca: emulator.caCert });
+    try {
+      const hint = await new Promise<string | string[] | undefined>((resolve, reject) => {
+        https
+          .get(control(''), { agent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.headers['keep-alive']));
+          })
+          .on('error', reject);
+      });
+      expect(hint).toBe(`timeout=${KEEP_ALIVE_TIMEOUT_MS / 1000}`);
+      expect(KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThanOrEqual(60_000);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('reads and advances the clock', async () => {

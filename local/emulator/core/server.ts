@@ -44,6 +44,14 @@ export function isLoopback(address: string | undefined): boolean {
   );
 }
 
+/**
+ * How long an idle kept-alive connection stays open. Azure's front ends keep idle connections for minutes
+ * (Azure Load Balancer: 4); Node's default of 5 s let the emulator close a socket just as a client sent a
+ * request on it, which a client that does not retry (a test's observer) saw as a reset nobody injected.
+ * `close()` still drops every connection at once.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 240_000;
+
 export class OriginServer {
   readonly #options: OriginServerOptions;
   readonly #server: https.Server;
@@ -58,6 +66,7 @@ export class OriginServer {
         if (!res.headersSent) res.destroy();
       });
     });
+    this.#server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
     this.#server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
