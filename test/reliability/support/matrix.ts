@@ -56,19 +56,16 @@ export type CellRule =
   | { target: 'emulator'; rule: FaultRuleInput }
   | { target: 'proxy'; rule: ProxyFaultInput };
 
+/** The faults the emulator and the storage proxy inject alike. */
+const SAME_EVERYWHERE = {
+  '429': { kind: 'throttle', retryAfterSeconds: 1, retryAfterMs: 20 },
+  '500': { kind: 'error', status: 500 },
+  '503': { kind: 'error', status: 503 },
+  reset: { kind: 'reset' },
+} as const;
+
 function emulatorFault(fault: FaultName): FaultRuleInput['fault'] {
-  switch (fault) {
-    case '429':
-      return { kind: 'throttle', retryAfterSeconds: 1, retryAfterMs: 20 };
-    case '500':
-      return { kind: 'error', status: 500 };
-    case '503':
-      return { kind: 'error', status: 503 };
-    case 'timeout':
-      return { kind: 'timeout', ms: HOLD_MS };
-    case 'reset':
-      return { kind: 'reset' };
-  }
+  return fault === 'timeout' ? { kind: 'timeout', ms: HOLD_MS } : SAME_EVERYWHERE[fault];
 }
 
 /**
@@ -76,18 +73,7 @@ function emulatorFault(fault: FaultName): FaultRuleInput['fault'] {
  * the client cannot know), "reset" drops the connection before the request gets there.
  */
 function proxyFault(fault: FaultName): ProxyFault {
-  switch (fault) {
-    case '429':
-      return { kind: 'throttle', retryAfterSeconds: 1, retryAfterMs: 20 };
-    case '500':
-      return { kind: 'error', status: 500 };
-    case '503':
-      return { kind: 'error', status: 503 };
-    case 'timeout':
-      return { kind: 'timeout', ms: HOLD_MS, after: true };
-    case 'reset':
-      return { kind: 'reset' };
-  }
+  return fault === 'timeout' ? { kind: 'timeout', ms: HOLD_MS, after: true } : SAME_EVERYWHERE[fault];
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
