@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningAzurite, startAzurite } from '../local/azurite.js';
 import { isRotationError } from '../rotation/errors.js';
 import type { RunRecord } from '../rotation/ports.js';
+import { collect, sampleRun as run } from '../test/support/journal-runs.js';
 import { escapeTableKey, INDEX_PARTITION, TableJournal } from './journal.js';
 
 let azurite: RunningAzurite;
@@ -32,39 +33,6 @@ function clientFor(table: string): TableClient {
 
 const journalOver = (table: string) => new TableJournal(async () => clientFor(table));
 const queries = () => requests.filter((r) => r.method === 'GET' && r.url.includes('$filter'));
-
-function run(overrides: Partial<RunRecord> = {}): RunRecord {
-  const at = overrides.createdAt ?? '2026-03-01T10:00:00.000Z';
-  return {
-    id: `run-${Math.random().toString(36).slice(2, 10)}`,
-    vault: 'kv1',
-    group: 'openai',
-    provider: 'azure-cognitive-services',
-    secrets: ['openai-key'],
-    triggerVersion: 'a1b2c3',
-    attempt: 1,
-    status: 'running',
-    phase: 'claimed',
-    phases: [{ phase: 'claimed', at }],
-    trigger: { kind: 'event', eventId: 'e1' },
-    compromised: false,
-    previousVersions: {},
-    newVersions: {},
-    consumers: [],
-    revoked: [],
-    pendingHuman: [],
-    alerts: [],
-    createdAt: at,
-    updatedAt: at,
-    ...overrides,
-  };
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 beforeAll(async () => {
   azurite = await startAzurite();

@@ -2,7 +2,7 @@ import type { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAzurite, startAzurite } from '../local/azurite.js';
 import { isRotationError } from '../rotation/errors.js';
-import type { RunRecord } from '../rotation/ports.js';
+import { collect, sampleRun as run } from '../test/support/journal-runs.js';
 import { createClientFactory } from './clients.js';
 import { localEnvironment } from './endpoints.js';
 import {
@@ -17,39 +17,6 @@ import {
 let azurite: RunningAzurite;
 let journal: TableJournal;
 let table: () => Promise<TableClient>;
-
-function run(overrides: Partial<RunRecord> = {}): RunRecord {
-  const createdAt = overrides.createdAt ?? '2026-01-10T10:00:00.000Z';
-  return {
-    id: `run-${Math.random().toString(36).slice(2, 10)}`,
-    vault: 'kv1',
-    group: 'openai',
-    provider: 'azure-cognitive-services',
-    secrets: ['openai-key', 'openai-key-copy'],
-    triggerVersion: 'a1b2c3',
-    attempt: 1,
-    status: 'running',
-    phase: 'claimed',
-    phases: [{ phase: 'claimed', at: createdAt }],
-    trigger: { kind: 'event', eventId: 'e1' },
-    compromised: false,
-    previousVersions: { 'openai-key': 'v0' },
-    newVersions: {},
-    consumers: [],
-    revoked: [],
-    pendingHuman: [],
-    alerts: [],
-    createdAt,
-    updatedAt: createdAt,
-    ...overrides,
-  };
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 beforeAll(async () => {
   azurite = await startAzurite();

@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../local/emulator/index.js';
 import { isRotationError, type RotationError } from '../rotation/errors.js';
+import { collect } from '../test/support/journal-runs.js';
 import { type ClientFactory, createClientFactory } from './clients.js';
 import { localEnvironment } from './endpoints.js';
 import { KeyVaultSecretStore } from './secret-store.js';
@@ -16,12 +17,6 @@ let factory: ClientFactory;
 let store: KeyVaultSecretStore;
 
 const value = () => `test-${randomBytes(24).toString('base64url')}`;
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 beforeAll(async () => {
   stateDir = mkdtempSync(path.join(tmpdir(), 'kv-store-'));
