@@ -59,7 +59,11 @@ async function main(): Promise<void> {
   }
   if (wanted('calls')) {
     log('1-2. calls per rotation and engine overhead');
-    results.perRotation = await runPerRotation({ latencyMs: LATENCY_MS, rounds: 15, log });
+    results.perRotation = await runPerRotation({
+      latencyMs: LATENCY_MS,
+      rounds: Number(process.env.BENCH_ROUNDS ?? 15),
+      log,
+    });
   }
   if (wanted('sweep')) {
     log('4. inventory and sweep over 10,000 secrets');

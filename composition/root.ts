@@ -20,6 +20,7 @@ import {
 } from '../azure/index.js';
 import { createNotifier, createPropagator, createSdkSiteRestarter, FAST_TIMING } from '../consumers/index.js';
 import { createProviderRegistry } from '../providers/registry.js';
+import { WarmConnections } from '../providers/shared/warm-connections.js';
 import { loadConfig, type ResolvedConfig } from '../rotation/config/index.js';
 import { type EngineDeps, type EngineTiming, engineSettingsFrom } from '../rotation/engine/index.js';
 import { type ErrorDetail, RotationError } from '../rotation/errors.js';
@@ -88,6 +89,8 @@ export async function createRotatorApp(options: CreateRotatorAppOptions): Promis
   const consumerTiming = fast ? { timing: FAST_TIMING } : {};
 
   const dataPlane = {
+    // Validation calls go out on a connection opened while the key was minted (one per call, then closed).
+    connections: new WarmConnections(),
     ...(env.mode === 'local' ? { ca: env.caCert } : {}),
     ...(fast ? { timeoutMs: FAST_DATA_PLANE_TIMEOUT_MS } : {}),
   };

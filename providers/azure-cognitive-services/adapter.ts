@@ -8,7 +8,7 @@ import type { CredentialProvider, ProviderContext, ValidationResult } from '../.
 import { callArm } from '../shared/arm-errors.js';
 import { type ArmResourceId, parseArmResourceId } from '../shared/arm-id.js';
 import { createDualKeyProvider, type KeySlot } from '../shared/dual-key.js';
-import { type DataPlaneOptions, probe } from '../shared/http-probe.js';
+import { type DataPlaneOptions, probe, warmUp } from '../shared/http-probe.js';
 import { oncePerResource } from '../shared/per-resource.js';
 import type { CognitiveAccountInfo, CognitiveKeyName, CognitiveKeys, CognitiveKeysClient } from './client.js';
 import { cognitiveProbeRequest } from './data-plane.js';
@@ -120,6 +120,14 @@ export function createCognitiveServicesProvider(
     },
     keyOf: (value) => value.trim(),
     validate,
+    warmValidation(ctx, resource) {
+      if (!deps.dataPlane?.connections) return;
+      const { endpoint } = ctx.settings;
+      if (endpoint !== undefined) return warmUp(endpoint, deps.dataPlane);
+      accountInfo(resource)
+        .then((info) => info.endpoint !== undefined && warmUp(info.endpoint, deps.dataPlane))
+        .catch(() => {}); // `validate` reports an account it cannot read
+    },
     prepareValidation(ctx, resource) {
       // The first validation in a process needs the account's endpoint and kind: read them meanwhile.
       if (ctx.settings.endpoint === undefined || ctx.settings.kind === undefined) {

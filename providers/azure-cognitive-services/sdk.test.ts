@@ -13,6 +13,7 @@ import { isRotationError, type RotationError } from '../../rotation/errors.js';
 import type { CredentialProvider, CurrentCredential, SecretVersion } from '../../rotation/ports.js';
 import { describeProviderContract } from '../contract.js';
 import { leaked, makeContext, VAULT } from '../shared/testing.js';
+import { WarmConnections } from '../shared/warm-connections.js';
 import { createCognitiveServicesProvider } from './adapter.js';
 import { cognitiveKeysClients } from './client.js';
 import { type CognitiveServicesSettings, cognitiveServicesSettingsSchema } from './settings.js';
@@ -24,6 +25,8 @@ const armId = (name: string) =>
 let stateDir = '';
 let emulator: RunningEmulator;
 let factory: ClientFactory;
+/** Connections opened while a key is regenerated, for the validation call after it. */
+const connections = new WarmConnections();
 let provider: CredentialProvider<CognitiveServicesSettings>;
 
 beforeAll(async () => {
@@ -72,11 +75,12 @@ beforeAll(async () => {
   factory = createClientFactory(env, { timing: 'fast' });
   provider = createCognitiveServicesProvider({
     keysClient: cognitiveKeysClients(factory),
-    dataPlane: { ca: emulator.caCert, timeoutMs: 5_000 },
+    dataPlane: { ca: emulator.caCert, timeoutMs: 5_000, connections },
   });
 });
 
 afterAll(async () => {
+  connections.close();
   await emulator?.stop();
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
@@ -136,14 +140,19 @@ describe.each([
     const original = emulator.control.arm.cognitiveKeys(armId(name));
     const v0 = store.seed(VAULT, 'app-key', { value: original.key1, tags: { CredentialId: 'key1' } });
 
+    connections.close();
     const first = await provider.issue(ctx, current(v0));
     if (first.kind !== 'issued') throw new Error('not issued');
     expect(first.credential.credentialId).toBe('key2');
     expect(first.credential.providerAddress).toBe(armId(name));
     expect(first.credential.value).toBe(emulator.control.arm.cognitiveKeys(armId(name)).key2);
+    // The data plane's connection was opened while the key was regenerated; validation takes it. (The
+    // contract tests before this one issue without validating: theirs are closed first.)
+    await expect.poll(() => connections.idleCount).toBe(1);
 
     emulator.control.clearRequests();
     expect(await provider.validate(ctx, first.credential)).toEqual({ ok: true });
+    expect(connections.idleCount).toBe(0);
     expect(emulator.control.requests().some((r) => r.path.split('?')[0]!.endsWith(dataPath))).toBe(true);
     // The key consumers use now still works at the data plane.
     expect(await provider.validate(ctx, { value: original.key1, credentialId: 'key1' })).toEqual({

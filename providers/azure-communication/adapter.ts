@@ -9,7 +9,7 @@ import { acsConnectionString, parseAcsConnectionString } from '../shared/acs-hma
 import { callArm } from '../shared/arm-errors.js';
 import { type ArmResourceId, parseArmResourceId } from '../shared/arm-id.js';
 import { createDualKeyProvider, type KeySlot } from '../shared/dual-key.js';
-import { type DataPlaneOptions, probe, withTrailingSlash } from '../shared/http-probe.js';
+import { type DataPlaneOptions, probe, warmUp, withTrailingSlash } from '../shared/http-probe.js';
 import { oncePerResource } from '../shared/per-resource.js';
 import type {
   CommunicationKeys,
@@ -134,5 +134,15 @@ export function createCommunicationProvider(
     },
     keyOf: communicationKeyOf,
     validate,
+    warmValidation(ctx, resource, current) {
+      // The endpoint `validate` will call: a connection string carries it (the new one the same as the
+      // current one); a bare key uses ARM's, which `validate` reads anyway (once per process).
+      if (!deps.dataPlane?.connections) return;
+      const endpoint = ctx.settings.endpoint ?? parseAcsConnectionString(current.value)?.endpoint;
+      if (endpoint !== undefined) return warmUp(endpoint, deps.dataPlane);
+      armEndpoint(resource)
+        .then((found) => warmUp(found, deps.dataPlane))
+        .catch(() => {}); // `validate` reports an account it cannot read
+    },
   });
 }

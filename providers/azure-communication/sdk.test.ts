@@ -15,6 +15,7 @@ import type { CredentialProvider, CurrentCredential, SecretVersion } from '../..
 import { describeProviderContract } from '../contract.js';
 import { acsConnectionString, parseAcsConnectionString } from '../shared/acs-hmac.js';
 import { leaked, makeContext, VAULT } from '../shared/testing.js';
+import { WarmConnections } from '../shared/warm-connections.js';
 import { createCommunicationProvider } from './adapter.js';
 import { communicationKeysClients } from './client.js';
 import { type CommunicationSettings, communicationSettingsSchema } from './settings.js';
@@ -26,6 +27,8 @@ const armId = (name: string) =>
 let stateDir = '';
 let emulator: RunningEmulator;
 let factory: ClientFactory;
+/** Connections opened while a key is regenerated, for the validation call after it. */
+const connections = new WarmConnections();
 let provider: CredentialProvider<CommunicationSettings>;
 
 beforeAll(async () => {
@@ -54,11 +57,12 @@ beforeAll(async () => {
   factory = createClientFactory(env, { timing: 'fast' });
   provider = createCommunicationProvider({
     keysClient: communicationKeysClients(factory),
-    dataPlane: { ca: emulator.caCert, timeoutMs: 5_000 },
+    dataPlane: { ca: emulator.caCert, timeoutMs: 5_000, connections },
   });
 });
 
 afterAll(async () => {
+  connections.close();
   await emulator?.stop();
   if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
@@ -128,6 +132,7 @@ describe('azure-communication through the SDK', () => {
     // No CredentialId tag: the provider identifies Primary from the value.
     const v0 = store.seed(VAULT, 'app-key', { value: original.primaryConnectionString });
 
+    connections.close();
     const first = await provider.issue(ctx, current(v0));
     if (first.kind !== 'issued') throw new Error('not issued');
     const afterFirst = emulator.control.arm.communicationKeys(armId('acs-cs'));
@@ -137,8 +142,12 @@ describe('azure-communication through the SDK', () => {
       providerAddress: armId('acs-cs'),
     });
     expect(afterFirst.primaryKey).toBe(original.primaryKey);
+    // The data plane's connection was opened while the key was regenerated; validation takes it. (The
+    // contract tests before this one issue without validating: theirs are closed first.)
+    await expect.poll(() => connections.idleCount).toBe(1);
 
     expect(await provider.validate(ctx, first.credential)).toEqual({ ok: true });
+    expect(connections.idleCount).toBe(0);
     expect(
       await provider.validate(ctx, { value: original.primaryConnectionString, credentialId: 'Primary' }),
     ).toEqual({ ok: true });
@@ -165,13 +174,17 @@ describe('azure-communication through the SDK', () => {
       tags: { CredentialId: 'secondary' },
     });
 
+    connections.close();
     const issued = await provider.issue(ctx, current(v0));
     if (issued.kind !== 'issued') throw new Error('not issued');
 
     const now = emulator.control.arm.communicationKeys(armId('acs-key'));
     expect(issued.credential).toMatchObject({ value: now.primaryKey, credentialId: 'Primary' });
     expect(now.secondaryKey).toBe(original.secondaryKey);
+    // A bare key carries no endpoint: the connection went to ARM's hostName, where validation calls.
+    await expect.poll(() => connections.idleCount).toBe(1);
     expect(await provider.validate(ctx, issued.credential)).toEqual({ ok: true });
+    expect(connections.idleCount).toBe(0);
     expect(
       await provider.validate(ctx, { value: original.primaryKey, credentialId: 'Primary' }),
     ).toMatchObject({

@@ -49,6 +49,11 @@ export interface DualKeySpec<S, N extends string> {
   validate(ctx: ProviderContext<S>, credential: IssuedCredential): Promise<ValidationResult>;
   /** Optional: starts what `validate` will need (e.g. the account's endpoint), see `prepare`. */
   prepareValidation?(ctx: ProviderContext<S>, resource: ArmResourceId): void;
+  /**
+   * Optional: opens the connection `validate` will use, while the key is regenerated (called just before
+   * `regenerate`; never throws, never waits).
+   */
+  warmValidation?(ctx: ProviderContext<S>, resource: ArmResourceId, current: CurrentCredential): void;
 }
 
 /** Constant-time equality of two strings of any length. */
@@ -176,6 +181,7 @@ export function createDualKeyProvider<S, N extends string>(spec: DualKeySpec<S, 
       ctx.log.info(`regenerating ${target} of ${resource.id}; consumers keep ${keep} meanwhile`, {
         group: ctx.group.id,
       });
+      spec.warmValidation?.(ctx, resource, current);
       const slot = await arm(resource, 'regenerateKey', () => spec.regenerate(ctx, resource, target));
       return { kind: 'issued', credential: issued(resource, target, slot) };
     },

@@ -2,18 +2,23 @@
  * One data-plane call that answers "does this credential work?" the way a client would, mapped to a
  * `ValidationResult`: 2xx ok; 401/403 rejected; anything else (429, 5xx, timeouts, refused connections,
  * unexpected statuses) unavailable — an outage is not proof that a key is bad. The engine retries with
- * backoff; this answers once, within a per-call timeout. Built on `node:https` with the CA passed per
- * request (the local emulator's certificate), no proxy, no redirects.
+ * backoff; this answers once, within a per-call timeout. Built on `node:https` with the trusted CA (the
+ * local emulator's certificate) in one TLS context per options object, no proxy, no redirects; on a
+ * connection opened ahead by the provider when there is one (`warmUp`, `warm-connections.ts`).
  */
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { ValidationResult } from '../../rotation/ports.js';
+import type { WarmConnections } from './warm-connections.js';
 
 export interface DataPlaneOptions {
   /** Extra trusted CA certificate(s) in PEM (the local emulator's), added per request. */
   ca?: string | Buffer | Array<string | Buffer>;
-  /** A ready agent (overrides `ca`). */
+  /** A ready agent (overrides `ca` and `connections`). */
   agent?: https.Agent;
+  /** Connections opened ahead of validation calls (`warmUp`); without it every call connects itself. */
+  connections?: WarmConnections;
   /** Per-call timeout in milliseconds (default 10 000). */
   timeoutMs?: number;
 }
@@ -68,40 +73,100 @@ export function classifyStatus(
 }
 
 /** Sends the request once and classifies the answer; never throws for network problems. */
-export function probe(
+export async function probe(
   request: ProbeRequest,
   options: DataPlaneOptions = {},
   signal?: AbortSignal,
 ): Promise<ValidationResult> {
+  const { url, label } = request;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return { ok: false, outcome: 'unavailable', reason: `${label}: unsupported URL scheme` };
+  }
+  const warm = options.agent ? undefined : options.connections?.take(url);
+  if (warm) {
+    const sent = await send(request, options, signal, warm);
+    // The connection was opened ahead and idle until now: if it was closed under the request before any
+    // answer (an idle timeout racing the request), the request goes once more on a connection of its own.
+    // Validation calls change nothing (a model list, a 10-minute token), so sending again is safe.
+    if (sent !== STALE_CONNECTION) return sent;
+  }
+  const sent = await send(request, options, signal, undefined);
+  return sent === STALE_CONNECTION ? unavailableResult(label, 'request failed (ECONNRESET)') : sent;
+}
+
+/** Trust for data-plane calls: one TLS context per `DataPlaneOptions`, not one per call. */
+export function secureContextFor(options: DataPlaneOptions): tls.SecureContext | undefined {
+  if (options.ca === undefined) return undefined;
+  let context = SECURE_CONTEXTS.get(options);
+  if (!context) {
+    context = tls.createSecureContext({ ca: options.ca });
+    SECURE_CONTEXTS.set(options, context);
+  }
+  return context;
+}
+
+/**
+ * Opens a connection for a validation call about to be made to `endpoint`'s origin (see
+ * `warm-connections.ts`). Never throws: an endpoint that does not parse is the probe's to report.
+ */
+export function warmUp(endpoint: string, options: DataPlaneOptions | undefined): void {
+  if (!options?.connections || options.agent) return;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return;
+  }
+  options.connections.open(url, secureContextFor(options));
+}
+
+const SECURE_CONTEXTS = new WeakMap<DataPlaneOptions, tls.SecureContext>();
+const STALE_CONNECTION = Symbol('stale connection');
+const STALE_CODES = new Set(['ECONNRESET', 'EPIPE']);
+
+function unavailableResult(label: string, why: string): ValidationResult {
+  return { ok: false, outcome: 'unavailable', reason: `${label}: ${why}` };
+}
+
+function send(
+  request: ProbeRequest,
+  options: DataPlaneOptions,
+  signal: AbortSignal | undefined,
+  warm: tls.TLSSocket | undefined,
+): Promise<ValidationResult | typeof STALE_CONNECTION> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const { url, label } = request;
   const isHttps = url.protocol === 'https:';
-  if (!isHttps && url.protocol !== 'http:') {
-    return Promise.resolve({ ok: false, outcome: 'unavailable', reason: `${label}: unsupported URL scheme` });
-  }
   const body = request.body === undefined ? undefined : Buffer.from(request.body, 'utf8');
   const headers: Record<string, string> = { ...request.headers, 'content-length': String(body?.length ?? 0) };
 
-  return new Promise<ValidationResult>((resolve) => {
+  return new Promise((resolve) => {
     let settled = false;
-    const finish = (result: ValidationResult) => {
+    let answered = false;
+    const finish = (result: ValidationResult | typeof STALE_CONNECTION) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       resolve(result);
     };
-    const unavailable = (why: string) =>
-      finish({ ok: false, outcome: 'unavailable', reason: `${label}: ${why}` });
+    const unavailable = (why: string) => finish(unavailableResult(label, why));
 
     // No pooled agent unless one is given: a validation call is rare, and a kept-alive socket would outlive it.
-    const requestOptions: https.RequestOptions = {
+    // A connection opened ahead (`warm`) carries this one request, then closes (`Connection: close`).
+    const requestOptions: https.RequestOptions & { secureContext?: tls.SecureContext } = {
       method: request.method,
       headers,
-      agent: options.agent ?? false,
     };
-    if (isHttps && !options.agent && options.ca !== undefined) requestOptions.ca = options.ca;
+    if (options.agent) requestOptions.agent = options.agent;
+    else if (warm) requestOptions.createConnection = () => warm;
+    else {
+      requestOptions.agent = false;
+      const secureContext = isHttps ? secureContextFor(options) : undefined;
+      if (secureContext) requestOptions.secureContext = secureContext;
+    }
     const req = (isHttps ? https : http).request(url, requestOptions, (res) => {
+      answered = true;
       // Drain the body: we only need the status, and the body may echo request details.
       res.resume();
       res.on('end', () => {
@@ -122,6 +187,7 @@ export function probe(
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     req.on('error', (error: NodeJS.ErrnoException) => {
+      if (warm && !answered && STALE_CODES.has(error.code ?? '')) return finish(STALE_CONNECTION);
       // Keep only the error code: messages of TLS/socket errors can include the host, never headers,
       // but there is nothing more an operator needs here.
       unavailable(`request failed (${error.code ?? error.name})`);
