@@ -192,6 +192,41 @@ describe('round trips per rotation', () => {
     ]);
   });
 
+  it('tells consumers while `promoted` is journaled, with the versions it journals, and ends only after both', async () => {
+    const { world, request } = createScenario();
+    await enqueueRotation(world.deps, request());
+    const events: string[] = [];
+    const replace = world.journal.replace.bind(world.journal);
+    world.journal.replace = async (run, etag) => {
+      if (run.phase === 'promoted' || run.phase === 'done') events.push(`write ${run.phase}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const written = await replace(run, etag);
+      if (run.phase === 'promoted' || run.phase === 'done') events.push(`${run.phase} journaled`);
+      return written;
+    };
+    const inner = world.propagator;
+    let told: Record<string, string> = {};
+    const propagator: Propagator = {
+      propagate: async (run, group) => {
+        events.push(`propagate (${run.phase})`);
+        told = { ...run.newVersions };
+        return inner.propagate(run, group);
+      },
+    };
+    const [message] = world.queue.takeVisible();
+    const run = await executeRun({ ...world.deps, propagator }, message!);
+    expect(run).toMatchObject({ status: 'done', phase: 'done' });
+    expect(events).toEqual([
+      'write promoted',
+      'propagate (promoted)',
+      'promoted journaled',
+      'write done',
+      'done journaled',
+    ]);
+    expect(told).toEqual(run.newVersions);
+    expect(Object.keys(told)).not.toHaveLength(0);
+  });
+
   it('announces the run to the propagator when it starts and withdraws it when it ends', async () => {
     const { world, request } = createScenario();
     const events: string[] = [];

@@ -24,7 +24,7 @@ import { executeRepropagation } from './repropagate.js';
 import { executeRollback } from './rollback-run.js';
 import { acquireRunSlot, concurrencyOf, deferRun, runIdOf, takeSlotAndLease } from './slots.js';
 import { claim, issue, validate } from './steps-issue.js';
-import { finish, promote, propagate, revoke, revokes } from './steps-promote.js';
+import { finish, promote, propagate, propagateWhileJournaling, revoke, revokes } from './steps-promote.js';
 import { type RunTarget, resolveTarget } from './target.js';
 
 export async function executeRun(deps: EngineDeps, request: RunRequest): Promise<RunRecord> {
@@ -204,6 +204,14 @@ function end(flow: RunFlow): Promise<void> {
   return flow.run.handOver ? finishHandOver(flow) : finish(flow);
 }
 
+/**
+ * Whether propagation is the run's last step, so its write also ends the run: not when the old credential
+ * is revoked next, nor for a hand-over (manual providers), which ends with its own alert (`finishHandOver`).
+ */
+function lastStep(flow: RunFlow): boolean {
+  return !revokes(flow) && !flow.run.handOver;
+}
+
 /** Runs the steps from the journaled phase until the run ends. */
 async function drive(flow: RunFlow): Promise<void> {
   for (;;) {
@@ -220,12 +228,14 @@ async function drive(flow: RunFlow): Promise<void> {
       case 'issued':
         await validate(flow);
         break;
-      case 'validated':
-        await promote(flow);
+      case 'validated': {
+        const promoted = await promote(flow);
+        // Consumers are told while `promoted` is journaled (see `propagateWhileJournaling`).
+        if (promoted) await propagateWhileJournaling(flow, promoted, { last: lastStep(flow) });
         break;
+      }
       case 'promoted':
-        // A hand-over (manual providers) ends with its own alert (`finishHandOver`), not in this write.
-        await propagate(flow, { last: !revokes(flow) && !flow.run.handOver });
+        await propagate(flow, { last: lastStep(flow) });
         break;
       case 'propagated':
         if (revokes(flow)) await revoke(flow);

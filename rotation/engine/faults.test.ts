@@ -192,6 +192,38 @@ describe('named crash points', () => {
     expect(s.provider.calls.filter((c) => c === 'issue')).toHaveLength(1);
   });
 
+  it('a failed `promoted` write while consumers are told: the run fails once they are, and the retry tells them again without writing Key Vault again', async () => {
+    const s = await prepared(VARIANTS[0]!);
+    const told: string[] = [];
+    const inner = s.world.propagator;
+    const deps = {
+      ...s.world.deps,
+      propagator: {
+        ...inner,
+        propagate: async (run: RunRecord, group: Parameters<typeof inner.propagate>[1]) => {
+          told.push(run.phase);
+          return inner.propagate(run, group);
+        },
+      },
+    };
+    s.world.faults.inject({
+      op: 'journal.replace',
+      when: (args) => (args[0] as RunRecord).phase === 'promoted',
+      times: Number.POSITIVE_INFINITY,
+    });
+    const writes = () => s.world.faults.calls.filter((op) => op === 'store.setSecret').length;
+    const failed = await executeRun(deps, s.message);
+    expect(failed).toMatchObject({ status: 'failed', phase: 'validated', error: { phase: 'promoted' } });
+    expect(told).toEqual(['promoted']);
+    const written = writes();
+    s.world.faults.clear();
+    s.world.clock.advance(2 * 3_600_000); // past RETRY_FAILED_AFTER_MINUTES
+    const run = await executeRun(deps, s.message);
+    expectHealthy(s, run, VARIANTS[0]!);
+    expect(told).toEqual(['promoted', 'promoted']);
+    expect(writes()).toBe(written);
+  });
+
   it('partial promotion: the resume writes the rest with the same credential, read back from Key Vault', async () => {
     const variant = VARIANTS[2]!; // no retrieve: the value can only come from the written sibling
     const s = await prepared(variant);

@@ -93,6 +93,13 @@ export class RunWriter {
     return structuredClone(this.current);
   }
 
+  /** A deep copy with `change` applied, as `save(change)` would journal it (nothing is written). */
+  preview(change: (draft: RunRecord) => void): RunRecord {
+    const draft = structuredClone(this.current);
+    change(draft);
+    return draft;
+  }
+
   /** Throws `LeaseLost` when another worker may own the run now (see `LeaseKeeper.confirmFresh`). */
   async confirmHeld(): Promise<void> {
     await this.lease?.confirmFresh();

@@ -74,7 +74,7 @@ async function driveRollback(flow: RunFlow): Promise<void> {
         break;
       case 'validated':
         await loadPrevious(flow);
-        await promote(flow);
+        await promoteRollback(flow);
         break;
       case 'promoted':
         await propagate(flow);
@@ -102,6 +102,15 @@ async function checkStillCurrent(flow: RunFlow): Promise<void> {
       );
     }
   }
+}
+
+/**
+ * Writes the versions back as the current ones and journals `promoted` before consumers are told (a
+ * rollback is rare and already slow to decide: it keeps the plain order).
+ */
+async function promoteRollback(flow: RunFlow): Promise<void> {
+  const promoted = await promote(flow);
+  if (promoted) await flow.writer.save(promoted);
 }
 
 /** Reads the versions to re-promote (memory only) and adopts them as the run's credential. */

@@ -1,7 +1,7 @@
 /** Phases promoted → propagated → revoked → done. */
 import { RotationError } from '../errors.js';
 import type { RunStatus } from '../kinds.js';
-import type { RunRecord } from '../ports.js';
+import type { ConsumerOutcome, RunRecord } from '../ports.js';
 import { disableLeakedForFlow } from './compromise.js';
 import { ensureCredential, valueFor } from './credential.js';
 import type { RunFlow } from './flow.js';
@@ -12,12 +12,13 @@ import { buildRotationTags, checkTagBudget, keyHint, mergeTags, rotationIdOf } f
 /**
  * Writes the credential as a new version of every secret of the group. A secret whose current version
  * already carries this run's `RotationId` was written before (a resumed run, or a lost journal write) and
- * is not written again. Returns false when the credential had to be issued again (back to `issued`).
+ * is not written again. Returns what `promoted` journals (for `save` or `propagateWhileJournaling`), or
+ * undefined when the credential had to be issued again (back to `issued`).
  */
-export async function promote(flow: RunFlow): Promise<boolean> {
+export async function promote(flow: RunFlow): Promise<PhaseChange | undefined> {
   flow.attempting = 'promoted';
   const source = await ensureCredential(flow);
-  if (source === 'reissued') return false;
+  if (source === 'reissued') return undefined;
   const credential = flow.credential!;
   const { group, run } = flow;
   const expiresOn = new Date(flow.now().getTime() + group.validityDays * 86_400_000);
@@ -70,13 +71,40 @@ export async function promote(flow: RunFlow): Promise<boolean> {
   );
   const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
   if (failed) throw failed.reason;
-  await flow.writer.save((d) => {
-    enterPhase(d, 'promoted', flow.now());
+  const at = flow.now();
+  return (d) => {
+    enterPhase(d, 'promoted', at);
     d.newVersions = newVersions;
     d.credentialId = credential.credentialId;
     d.keyHint = keyHint(credential.value);
-  });
-  return true;
+  };
+}
+
+/** A phase's journal change, applied to a draft of the run record. */
+export type PhaseChange = (draft: RunRecord) => void;
+
+/**
+ * Journals `promoted` while the consumers are already told (`npm run bench`: one journal round trip off
+ * the rotation's critical path). Safe because telling consumers is idempotent (a restart, a webhook naming
+ * the versions) and acts only on what Key Vault already serves: if the write fails (journal down, lease
+ * lost), the run stops once propagation has settled, and the attempt that resumes it at `validated`
+ * finds its versions written (`RotationId`) and tells the consumers again, as after a crash between
+ * the two steps. Promotion itself still waited for `validated` to be journaled.
+ */
+export async function propagateWhileJournaling(
+  flow: RunFlow,
+  promoted: PhaseChange,
+  options: { last?: boolean } = {},
+): Promise<void> {
+  // Telling consumers acts on the outside world: only on a fresh confirmation of the lease.
+  await flow.writer.confirmHeld();
+  const recorded = flow.writer.save(promoted);
+  const told = flow.deps.propagator.propagate(flow.writer.preview(promoted), flow.group);
+  const [record, outcomes] = await Promise.allSettled([recorded, told]);
+  if (record.status === 'rejected') throw record.reason;
+  flow.attempting = 'propagated';
+  if (outcomes.status === 'rejected') throw outcomes.reason;
+  await recordPropagation(flow, outcomes.value, options);
 }
 
 /**
@@ -86,6 +114,15 @@ export async function promote(flow: RunFlow): Promise<boolean> {
 export async function propagate(flow: RunFlow, options: { last?: boolean } = {}): Promise<void> {
   flow.attempting = 'propagated';
   const outcomes = await flow.deps.propagator.propagate(flow.writer.snapshot(), flow.group);
+  await recordPropagation(flow, outcomes, options);
+}
+
+/** Alerts on consumers that failed, and journals `propagated` (and `done` when nothing follows). */
+async function recordPropagation(
+  flow: RunFlow,
+  outcomes: ConsumerOutcome[],
+  options: { last?: boolean },
+): Promise<void> {
   const failed = outcomes.filter((o) => o.status === 'failed');
   const alerts =
     failed.length === 0
