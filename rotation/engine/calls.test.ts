@@ -192,6 +192,63 @@ describe('round trips per rotation', () => {
     ]);
   });
 
+  it('journals the claim while the group is read, and what Key Vault served with `issued`', async () => {
+    const { world, group, request } = createScenario();
+    await enqueueRotation(world.deps, request());
+    const served = Object.fromEntries(
+      group.secrets.map((secret) => [secret.name, world.store.peek(group.vault, secret.name)!.version]),
+    );
+    const events: string[] = [];
+    const getCurrent = world.store.getCurrent.bind(world.store);
+    world.store.getCurrent = async (vault, name) => {
+      events.push('read');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const current = await getCurrent(vault, name);
+      events.push('read done');
+      return current;
+    };
+    const replace = world.journal.replace.bind(world.journal);
+    const recorded: Record<string, unknown> = {};
+    world.journal.replace = async (run, etag) => {
+      events.push(`write ${run.phase}`);
+      recorded[run.phase] = structuredClone(run.previousVersions);
+      const written = await replace(run, etag);
+      events.push(`${run.phase} journaled`);
+      return written;
+    };
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'done' });
+    const firstReadDone = events.indexOf('read done');
+    expect(events.indexOf('write claimed')).toBeLessThan(firstReadDone);
+    expect(events.indexOf('claimed journaled')).toBeLessThan(firstReadDone);
+    expect(recorded.claimed).toEqual({});
+    expect(recorded.issued).toEqual(served);
+    expect(run!.previousVersions).toEqual(served);
+    expect(run!.previousCredentialId).toBe('key1');
+    expect(run!.previousKeyHint).toHaveLength(4);
+  });
+
+  it('a run the start checks skip takes back the claim it journaled while they read', async () => {
+    const { world, group, request } = createScenario();
+    await enqueueRotation(world.deps, request());
+    // A value set by hand after the trigger: the run's version is no longer current.
+    world.store.seed(group.vault, group.secrets[0]!.name, { value: 'set-by-hand', tags: {} });
+    const phases: string[] = [];
+    const replace = world.journal.replace.bind(world.journal);
+    world.journal.replace = async (run, etag) => {
+      phases.push(run.phase);
+      return replace(run, etag);
+    };
+    const [run] = await world.drain();
+    expect(phases).toEqual(['claimed', 'queued']);
+    expect(run).toMatchObject({
+      status: 'skipped',
+      phase: 'queued',
+      error: { code: 'StaleTrigger', phase: 'queued' },
+    });
+    expect(run!.phases.map((p) => p.phase)).toEqual(['queued']);
+  });
+
   it('tells consumers while `promoted` is journaled, with the versions it journals, and ends only after both', async () => {
     const { world, request } = createScenario();
     await enqueueRotation(world.deps, request());

@@ -10,7 +10,7 @@ import { RotationError } from '../errors.js';
 import { readTag, TAGS } from '../kinds.js';
 import type { IssuedCredential, IssueResult, ManagedSecret, SecretVersion } from '../ports.js';
 import type { RunFlow } from './flow.js';
-import { enterPhase } from './records.js';
+import { enterPhase, notePrevious } from './records.js';
 import { keyHint, rotationIdOf } from './tags.js';
 
 export type CredentialSource = 'memory' | 'written' | 'retrieved' | 'reissued';
@@ -119,10 +119,18 @@ export async function callIssue(flow: RunFlow): Promise<IssueResult> {
   );
 }
 
-/** Keeps the credential in memory and journals `issued` with its id and hint (never the value). */
-export async function recordIssued(flow: RunFlow, credential: IssuedCredential): Promise<void> {
+/**
+ * Keeps the credential in memory and journals `issued` with its id and hint (never the value), and what
+ * Key Vault served before the run when the claim was journaled ahead of the reads (`notePrevious`).
+ */
+export async function recordIssued(
+  flow: RunFlow,
+  credential: IssuedCredential,
+  currents: ReadonlyMap<string, SecretVersion | undefined>,
+): Promise<void> {
   flow.adoptCredential(credential);
   await flow.writer.save((d) => {
+    notePrevious(d, currents, flow.primary.name);
     enterPhase(d, 'issued', flow.now());
     d.credentialId = credential.credentialId;
     d.keyHint = keyHint(credential.value);
@@ -138,5 +146,5 @@ async function issueCredential(flow: RunFlow): Promise<void> {
       `provider ${flow.group.provider} asked for a human while re-issuing`,
     );
   }
-  await recordIssued(flow, result.credential);
+  await recordIssued(flow, result.credential, await flow.loadCurrents());
 }

@@ -23,7 +23,7 @@ import { createOrGet, enterPhase, newRunRecord, RunWriter } from './records.js';
 import { executeRepropagation } from './repropagate.js';
 import { executeRollback } from './rollback-run.js';
 import { acquireRunSlot, concurrencyOf, deferRun, runIdOf, takeSlotAndLease } from './slots.js';
-import { claim, issue, validate } from './steps-issue.js';
+import { claim, claimWhileChecking, issue, validate } from './steps-issue.js';
 import { finish, promote, propagate, propagateWhileJournaling, revoke, revokes } from './steps-promote.js';
 import { type RunTarget, resolveTarget } from './target.js';
 
@@ -134,6 +134,7 @@ async function begin(flow: RunFlow, action: 'start' | 'resume' | 'retry'): Promi
 /**
  * Checks before anything is issued: kill switch, stale trigger, spacing (normal runs only), validity
  * and provider. Returns true when the run ended `skipped`; throws (→ failed) for configuration errors.
+ * A run not claimed yet is claimed while the checks read (`claimWhileChecking`).
  */
 async function skipped(
   flow: RunFlow,
@@ -148,9 +149,31 @@ async function skipped(
       `Rotation paused: ${group.id} not rotated`,
       `ROTATION_PAUSED is set; run ${run.id} (${run.trigger.kind} trigger) was skipped. Unset it and trigger again.`,
     );
-    await skip(flow, 'RotationPaused', 'skipped (paused): ROTATION_PAUSED is set', alerts);
+    await skip(flow, { code: 'RotationPaused', message: 'skipped (paused): ROTATION_PAUSED is set' }, alerts);
     return true;
   }
+  const claiming = run.phase === 'queued' ? claimWhileChecking(flow) : undefined;
+  const [claimed, checked] = await Promise.allSettled([claiming, startProblem(flow, target, prefetched)]);
+  if (claimed.status === 'rejected') throw claimed.reason; // a lost lease or journal first
+  if (checked.status === 'rejected') throw checked.reason;
+  if (!checked.value) {
+    flow.claimedAhead = false; // the checks passed: the claim stands
+    return false;
+  }
+  await skip(flow, checked.value);
+  return true;
+}
+
+/**
+ * Why the run must not start (stale trigger, spacing), or undefined; throws for configuration errors.
+ * Writes nothing.
+ */
+async function startProblem(
+  flow: RunFlow,
+  target: RunTarget,
+  prefetched: Promise<PromiseSettledResult<RunRecord[]>> | undefined,
+): Promise<{ code: string; message: string } | undefined> {
+  const { deps, group, run } = flow;
   // The group's reads serve this check and the claim (one Key Vault read per secret per attempt); the
   // spacing check's journal query and the provider's own preparation run alongside them (started with
   // the journal read: `headStart`).
@@ -165,35 +188,31 @@ async function skipped(
     key === undefined ? await deps.store.getCurrent(group.vault, target.secret.name) : currents.get(key);
   const currentVersion = current?.version.toLowerCase() ?? NO_VERSION;
   if (currentVersion !== run.triggerVersion) {
-    await skip(
-      flow,
-      'StaleTrigger',
-      `skipped (stale): version ${run.triggerVersion} of ${target.secret.name} is no longer current (now ${currentVersion})`,
-    );
-    return true;
+    return {
+      code: 'StaleTrigger',
+      message: `skipped (stale): version ${run.triggerVersion} of ${target.secret.name} is no longer current (now ${currentVersion})`,
+    };
   }
   if (!run.compromised) {
     const reason = spacingReason(others, group, flow.now());
-    if (reason) {
-      await skip(flow, 'SpacingNotElapsed', `skipped (spacing): ${reason}`);
-      return true;
-    }
+    if (reason) return { code: 'SpacingNotElapsed', message: `skipped (spacing): ${reason}` };
   }
   checkValidity(group);
   flow.provider();
-  return false;
+  return undefined;
 }
 
+/** Ends the run `skipped`; a claim this attempt journaled ahead of the checks is taken back. */
 async function skip(
   flow: RunFlow,
-  code: string,
-  message: string,
+  why: { code: string; message: string },
   alerts: RunRecord['alerts'] = [],
 ): Promise<void> {
-  flow.deps.log.info('run skipped', { runId: flow.run.id, code });
+  flow.deps.log.info('run skipped', { runId: flow.run.id, code: why.code });
   await flow.writer.save((d) => {
+    flow.takeBackClaim(d);
     d.status = 'skipped';
-    d.error = { code, message, phase: d.phase };
+    d.error = { code: why.code, message: why.message, phase: d.phase };
     d.finishedAt = flow.now().toISOString();
     d.alerts.push(...alerts);
   });

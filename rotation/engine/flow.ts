@@ -22,6 +22,11 @@ export class RunFlow {
   readonly timing: EngineTiming;
   /** The phase being attempted: a failure is reported "at" this phase. */
   attempting: RunPhase = 'claimed';
+  /**
+   * This attempt journaled its claim ahead of the start checks (`claimWhileChecking`), and they have not
+   * passed yet: a run they skip or fail did not start, and its record says so (`takeBackClaim`).
+   */
+  claimedAhead = false;
   /** The new credential: memory only, never journaled. */
   credential: IssuedCredential | undefined;
   /** Values that must not appear in any message (current and new credentials). */
@@ -112,6 +117,13 @@ export class RunFlow {
     return currents;
   }
 
+  /** In a draft of the record: undoes a claim journaled ahead of start checks that did not pass. */
+  takeBackClaim(d: RunRecord): void {
+    if (!this.claimedAhead || d.phase !== 'claimed' || d.phases.at(-1)?.phase !== 'claimed') return;
+    d.phases.pop();
+    d.phase = d.phases.at(-1)?.phase ?? 'queued';
+  }
+
   adoptCredential(credential: IssuedCredential): void {
     this.credential = credential;
     this.secretValues.add(credential.value);
@@ -160,6 +172,7 @@ export class RunFlow {
     );
     try {
       return await this.writer.save((d) => {
+        this.takeBackClaim(d);
         d.status = 'failed';
         d.error = { code, message, phase };
         d.finishedAt = this.now().toISOString();

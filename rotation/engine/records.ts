@@ -1,7 +1,16 @@
 /** Building run records and writing them to the journal with optimistic concurrency. */
 import { isRotationError, RotationError } from '../errors.js';
-import type { RunPhase } from '../kinds.js';
-import type { Clock, CredentialGroup, Journal, RunRecord, RunRequest, RunWhere } from '../ports.js';
+import { type RunPhase, readTag, TAGS } from '../kinds.js';
+import type {
+  Clock,
+  CredentialGroup,
+  Journal,
+  RunRecord,
+  RunRequest,
+  RunWhere,
+  SecretVersion,
+} from '../ports.js';
+import { keyHint } from './tags.js';
 
 export function newRunRecord(input: {
   id: string;
@@ -44,6 +53,23 @@ export function whereOf(group: { vault: string; id: string }): RunWhere {
 export function enterPhase(draft: RunRecord, phase: RunPhase, at: Date): void {
   draft.phase = phase;
   draft.phases.push({ phase, at: at.toISOString() });
+}
+
+/**
+ * What Key Vault served before the run (version ids, credential id, hint of the primary secret), noted
+ * once: by the claim, or by the first write after a claim journaled ahead of the reads.
+ */
+export function notePrevious(
+  d: RunRecord,
+  currents: ReadonlyMap<string, SecretVersion | undefined>,
+  primaryName: string,
+): void {
+  if (Object.keys(d.previousVersions).length > 0) return;
+  for (const [name, current] of currents) if (current) d.previousVersions[name] = current.version;
+  const primary = currents.get(primaryName);
+  const previousCredentialId = primary ? readTag(primary.tags, TAGS.credentialId) : undefined;
+  if (previousCredentialId) d.previousCredentialId = previousCredentialId;
+  if (primary) d.previousKeyHint = keyHint(primary.value);
 }
 
 /** What a run writer needs of its lease (`LeaseKeeper`). */

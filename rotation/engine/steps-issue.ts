@@ -1,29 +1,37 @@
-/** Phases claimed → issued → validated. Nothing here writes to Key Vault. */
-import { readTag, TAGS } from '../kinds.js';
 import { joinOpenTask } from '../manual/one-task.js';
 import { newTask, taskText } from '../manual/task.js';
 import type { RunRecord } from '../ports.js';
 import { manualCompromiseTasks } from './compromise.js';
 import { callIssue, ensureCredential, recordIssued } from './credential.js';
 import type { RunFlow } from './flow.js';
-import { enterPhase } from './records.js';
-import { checkTagBudget, keyHint } from './tags.js';
+import { enterPhase, notePrevious } from './records.js';
+import { checkTagBudget } from './tags.js';
 import { validateWithRetries } from './validate.js';
 
 /** Records what Key Vault serves now (version ids, credential id, hint) and marks the run running. */
 export async function claim(flow: RunFlow): Promise<void> {
   flow.attempting = 'claimed';
   const currents = await flow.loadCurrents();
-  const previousVersions: Record<string, string> = {};
-  for (const [name, current] of currents) if (current) previousVersions[name] = current.version;
-  const primary = currents.get(flow.primary.name);
-  const previousCredentialId = primary ? readTag(primary.tags, TAGS.credentialId) : undefined;
   await flow.writer.save((d) => {
     d.status = 'running';
     enterPhase(d, 'claimed', flow.now());
-    d.previousVersions = previousVersions;
-    if (previousCredentialId) d.previousCredentialId = previousCredentialId;
-    if (primary) d.previousKeyHint = keyHint(primary.value);
+    notePrevious(d, currents, flow.primary.name);
+  });
+}
+
+/**
+ * Journals the claim of a run that has not started, while the group is read and the start checks run
+ * (`npm run bench`: one journal round trip off the rotation's critical path). It records no reads: what
+ * Key Vault serves before the run is noted by the next write (`notePrevious`): until the run promotes,
+ * that is still what Key Vault serves. A run the checks skip has its claim taken back by the skip's write;
+ * a worker that dies meanwhile leaves the run at `claimed`, which resumes through the same checks.
+ */
+export async function claimWhileChecking(flow: RunFlow): Promise<void> {
+  flow.attempting = 'claimed';
+  flow.claimedAhead = true;
+  await flow.writer.save((d) => {
+    d.status = 'running';
+    enterPhase(d, 'claimed', flow.now());
   });
 }
 
@@ -44,7 +52,7 @@ export async function issue(flow: RunFlow): Promise<boolean> {
   // Validation only reads (it acts on nothing outside), so it runs while `issued` is being journaled: a
   // crash meanwhile leaves the journal at `claimed`, exactly as a crash right after the provider issued
   // does, and resumes the same way. The run records `validated` only once `issued` is in the journal.
-  const recorded = recordIssued(flow, result.credential);
+  const recorded = recordIssued(flow, result.credential, currents);
   const checked = checkCredential(flow);
   const [record, check] = await Promise.allSettled([recorded, checked]);
   if (record.status === 'rejected') throw record.reason; // a lost lease or journal first: nothing to report
@@ -67,7 +75,9 @@ async function endManual(
   if (flow.run.compromised) {
     // Compromise of a manual provider: urgent tasks (mint, then revoke in the dashboard), critical alert.
     const urgent = await manualCompromiseTasks(flow, todo);
+    const currents = await flow.loadCurrents();
     await flow.writer.save((d: RunRecord) => {
+      notePrevious(d, currents, flow.primary.name);
       d.status = 'manual-action-required';
       d.pendingHuman.push(...urgent.pendingHuman);
       d.alerts.push(...urgent.alerts);
@@ -82,7 +92,9 @@ async function endManual(
     `Mint a new credential for ${flow.group.id}`,
     `${taskText({ group: flow.group, todo, deadline, now: flow.now() })} Run ${flow.run.id}.`,
   );
+  const currents = await flow.loadCurrents();
   await flow.writer.save((d: RunRecord) => {
+    notePrevious(d, currents, flow.primary.name);
     d.status = 'manual-action-required';
     d.pendingHuman.push(flow.safe(todo));
     d.alerts.push(...alerts);
