@@ -41,6 +41,8 @@ export interface RotationSample {
   runStatus: string;
   /** Worker invocation wall time (message received → handler returned). */
   workerMs: number;
+  /** When the worker invocation started (epoch ms, the clock the call log uses too). */
+  workerStartMs: number;
   /** Event POSTed → worker done. */
   endToEndMs: number;
   /** Time at least one latency-bearing call (Key Vault, ARM, data plane, consumer) was in flight. */
@@ -254,6 +256,7 @@ async function rotateOnce(stack: BenchStack, strategy: Strategy): Promise<Rotati
   return {
     runStatus: run?.status ?? 'none',
     workerMs: worker.endMs - worker.startMs,
+    workerStartMs: worker.startMs,
     endToEndMs,
     networkBusyMs: busyTime(byWorker.filter((c) => isAzureCall(c) && !isEvent(c))),
     storageOnlyMs:
@@ -270,11 +273,14 @@ async function rotateOnce(stack: BenchStack, strategy: Strategy): Promise<Rotati
  * (what the critical path waits on, and where the gaps between calls are).
  */
 function logTimeline(sample: RotationSample, log: (line: string) => void): void {
-  const origin = Math.min(...sample.worker.map((c) => c.startMs));
+  // The call log and the worker's start share one clock (epoch ms), so the gaps before the first call
+  // and after the last are the worker's own.
+  const origin = sample.workerStartMs;
   const at = (t: number) => (t - origin).toFixed(1).padStart(6);
+  log(`    ${at(origin)}           worker invocation starts`);
   for (const c of [...sample.worker].sort((a, b) => a.startMs - b.startMs))
     log(`    ${at(c.startMs)} → ${at(c.endMs)}  ${c.kind} ${c.label}`);
-  log(`    worker invocation ${sample.workerMs.toFixed(1)} ms`);
+  log(`    ${at(origin + sample.workerMs)}           worker invocation returns`);
 }
 
 /** Sends `copies` copies of one SecretNearExpiry, one after another, and counts what they cost. */
