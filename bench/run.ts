@@ -40,6 +40,16 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n');
 }
 
+/** `BENCH_ROUNDS`: how many key-pair rotations the overhead's median is taken over (default 15). */
+function roundsFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 15;
+  const rounds = Number(raw);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 500) {
+    throw new Error(`BENCH_ROUNDS must be a whole number from 1 to 500 (got '${raw}')`);
+  }
+  return rounds;
+}
+
 async function main(): Promise<void> {
   const only = process.argv
     .find((a) => a.startsWith('--only='))
@@ -61,7 +71,7 @@ async function main(): Promise<void> {
     log('1-2. calls per rotation and engine overhead');
     results.perRotation = await runPerRotation({
       latencyMs: LATENCY_MS,
-      rounds: Number(process.env.BENCH_ROUNDS ?? 15),
+      rounds: roundsFromEnv(process.env.BENCH_ROUNDS),
       log,
     });
   }
