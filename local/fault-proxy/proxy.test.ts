@@ -203,4 +203,38 @@ describe('fault proxy', () => {
       await new Promise<void>((resolve) => upstream.close(() => resolve()));
     }
   });
+  it("drops an idle upstream socket a second before the upstream's Keep-Alive hint says it will", async () => {
+    let connections = 0;
+    let seen = 0;
+    const upstream = http.createServer((_req, res) => {
+      seen += 1;
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+    upstream.keepAliveTimeout = 2_000; // hints `Keep-Alive: timeout=2`
+    upstream.on('connection', () => {
+      connections += 1;
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const { port } = upstream.address() as { port: number };
+    const origin = `http://127.0.0.1:${port}/devstoreaccount1`;
+    const other = await startFaultProxy({
+      connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=${origin};QueueEndpoint=${origin};TableEndpoint=${origin};`,
+      blobEndpoint: origin,
+      queueEndpoint: origin,
+      tableEndpoint: origin,
+    });
+    try {
+      expect((await fetch(`${other.endpoints.table}/Tables`)).status).toBe(200);
+      expect((await fetch(`${other.endpoints.table}/Tables`)).status).toBe(200);
+      expect(connections).toBe(1); // kept alive while fresh
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      expect((await fetch(`${other.endpoints.table}/Tables`)).status).toBe(200);
+      // The idle socket was let go at 1 s, before the upstream's 2 s: the third request opened a new one.
+      expect(connections).toBe(2);
+      expect(seen).toBe(3);
+    } finally {
+      await other.stop();
+      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    }
+  });
 });

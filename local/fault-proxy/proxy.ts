@@ -120,7 +120,9 @@ export async function startFaultProxy(target: FaultProxyTarget): Promise<Running
   const listeners = new Set<(entry: ProxyLogEntry) => void>();
   const sockets = new Set<Socket>();
   const holds = new Set<() => void>();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  // An agent with a timeout follows the upstream's `Keep-Alive: timeout=N` hint (Azurite: 5 s) and drops an
+  // idle socket a second before the upstream would, so a request is not sent on a socket being closed.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 60_000 });
   let seq = 0;
   let stopped = false;
 
