@@ -179,15 +179,7 @@ describe('fault proxy', () => {
       }
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const { port } = upstream.address() as { port: number };
-    const origin = `http://127.0.0.1:${port}/devstoreaccount1`;
-    const other = await startFaultProxy({
-      connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=${origin};QueueEndpoint=${origin};TableEndpoint=${origin};`,
-      blobEndpoint: origin,
-      queueEndpoint: origin,
-      tableEndpoint: origin,
-    });
+    const other = await proxyInFrontOf(upstream);
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 2; i++) statuses.push((await fetch(`${other.endpoints.table}/Tables`)).status);
@@ -200,7 +192,7 @@ describe('fault proxy', () => {
       ]);
     } finally {
       await other.stop();
-      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+      await closeServer(upstream);
     }
   });
   it("drops an idle upstream socket a second before the upstream's Keep-Alive hint says it will", async () => {
@@ -214,15 +206,7 @@ describe('fault proxy', () => {
     upstream.on('connection', () => {
       connections += 1;
     });
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-    const { port } = upstream.address() as { port: number };
-    const origin = `http://127.0.0.1:${port}/devstoreaccount1`;
-    const other = await startFaultProxy({
-      connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=${origin};QueueEndpoint=${origin};TableEndpoint=${origin};`,
-      blobEndpoint: origin,
-      queueEndpoint: origin,
-      tableEndpoint: origin,
-    });
+    const other = await proxyInFrontOf(upstream);
     try {
       expect((await fetch(`${other.endpoints.table}/Tables`)).status).toBe(200);
       expect((await fetch(`${other.endpoints.table}/Tables`)).status).toBe(200);
@@ -234,7 +218,24 @@ describe('fault proxy', () => {
       expect(seen).toBe(3);
     } finally {
       await other.stop();
-      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+      await closeServer(upstream);
     }
   });
 });
+
+/** A fault proxy whose three endpoints all lead to `upstream` (a stand-in for Azurite), listening first. */
+async function proxyInFrontOf(upstream: http.Server): Promise<RunningFaultProxy> {
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const { port } = upstream.address() as { port: number };
+  const origin = `http://127.0.0.1:${port}/devstoreaccount1`;
+  return startFaultProxy({
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=${origin};QueueEndpoint=${origin};TableEndpoint=${origin};`,
+    blobEndpoint: origin,
+    queueEndpoint: origin,
+    tableEndpoint: origin,
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}

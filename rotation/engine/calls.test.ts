@@ -7,7 +7,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createScenario } from '../fakes/scenario.js';
 import { FakeWorld, fakeGroup, runRequest } from '../fakes/world.js';
-import type { Propagator, ProviderContext } from '../ports.js';
+import type { Journal, Propagator, ProviderContext, RunRecord } from '../ports.js';
 import { enqueueRotation } from './enqueue.js';
 import { executeRun } from './execute.js';
 import { tryAcquireSlot } from './slots.js';
@@ -34,6 +34,27 @@ function track<T extends object>(target: T, method: keyof T & string, delayMs = 
     },
   });
   return stats;
+}
+
+/**
+ * Logs each journal write of `world` into `events` as `write <phase>` and `<phase> journaled` (phases
+ * `only` names, or all), each write taking `delayMs`; `seen` gets each written record as it was sent.
+ */
+function journalWrites(
+  world: { journal: { replace: Journal['replace'] } },
+  events: string[],
+  options: { delayMs?: number; only?: readonly string[]; seen?: (run: RunRecord) => void } = {},
+): void {
+  const replace = world.journal.replace.bind(world.journal);
+  const logged = (phase: string) => !options.only || options.only.includes(phase);
+  world.journal.replace = async (run, etag) => {
+    if (logged(run.phase)) events.push(`write ${run.phase}`);
+    options.seen?.(structuredClone(run));
+    if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    const written = await replace(run, etag);
+    if (logged(run.phase)) events.push(`${run.phase} journaled`);
+    return written;
+  };
 }
 
 describe('calls per rotation', () => {
@@ -168,14 +189,7 @@ describe('round trips per rotation', () => {
     const { world, request } = createScenario();
     await enqueueRotation(world.deps, request());
     const events: string[] = [];
-    const replace = world.journal.replace.bind(world.journal);
-    world.journal.replace = async (run, etag) => {
-      events.push(`write ${run.phase}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      const written = await replace(run, etag);
-      events.push(`${run.phase} journaled`);
-      return written;
-    };
+    journalWrites(world, events, { delayMs: 5 });
     world.faults.onCall((hit) => {
       if (hit.op.endsWith('.validate')) events.push('validate');
     });
@@ -207,15 +221,8 @@ describe('round trips per rotation', () => {
       events.push('read done');
       return current;
     };
-    const replace = world.journal.replace.bind(world.journal);
     const recorded: Record<string, unknown> = {};
-    world.journal.replace = async (run, etag) => {
-      events.push(`write ${run.phase}`);
-      recorded[run.phase] = structuredClone(run.previousVersions);
-      const written = await replace(run, etag);
-      events.push(`${run.phase} journaled`);
-      return written;
-    };
+    journalWrites(world, events, { seen: (run) => (recorded[run.phase] = run.previousVersions) });
     const [run] = await world.drain();
     expect(run).toMatchObject({ status: 'done' });
     const firstReadDone = events.indexOf('read done');
@@ -234,11 +241,7 @@ describe('round trips per rotation', () => {
     // A value set by hand after the trigger: the run's version is no longer current.
     world.store.seed(group.vault, group.secrets[0]!.name, { value: 'set-by-hand', tags: {} });
     const phases: string[] = [];
-    const replace = world.journal.replace.bind(world.journal);
-    world.journal.replace = async (run, etag) => {
-      phases.push(run.phase);
-      return replace(run, etag);
-    };
+    journalWrites(world, [], { seen: (run) => phases.push(run.phase) });
     const [run] = await world.drain();
     expect(phases).toEqual(['claimed', 'queued']);
     expect(run).toMatchObject({
@@ -253,14 +256,7 @@ describe('round trips per rotation', () => {
     const { world, request } = createScenario();
     await enqueueRotation(world.deps, request());
     const events: string[] = [];
-    const replace = world.journal.replace.bind(world.journal);
-    world.journal.replace = async (run, etag) => {
-      if (run.phase === 'promoted' || run.phase === 'done') events.push(`write ${run.phase}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      const written = await replace(run, etag);
-      if (run.phase === 'promoted' || run.phase === 'done') events.push(`${run.phase} journaled`);
-      return written;
-    };
+    journalWrites(world, events, { delayMs: 5, only: ['promoted', 'done'] });
     const inner = world.propagator;
     let told: Record<string, string> = {};
     const propagator: Propagator = {
