@@ -180,8 +180,9 @@ async function startProblem(
   flow.prepareIssue();
   const [currents, others] = await Promise.all([
     flow.loadCurrents(),
-    run.compromised ? Promise.resolve([]) : othersOf(deps, group, run.id, prefetched),
+    run.compromised ? Promise.resolve(undefined) : othersOf(deps, group, run.id, prefetched),
   ]);
+  flow.othersAtStart = others;
   const name = target.secret.name.toLowerCase();
   const key = [...currents.keys()].find((k) => k.toLowerCase() === name);
   const current =
@@ -194,7 +195,7 @@ async function startProblem(
     };
   }
   if (!run.compromised) {
-    const reason = spacingReason(others, group, flow.now());
+    const reason = spacingReason(others ?? [], group, flow.now());
     if (reason) return { code: 'SpacingNotElapsed', message: `skipped (spacing): ${reason}` };
   }
   checkValidity(group);

@@ -27,6 +27,12 @@ export class RunFlow {
    * passed yet: a run they skip or fail did not start, and its record says so (`takeBackClaim`).
    */
   claimedAhead = false;
+  /**
+   * The group's other runs as this attempt's start checks listed them, under the lease (normal runs; a
+   * compromised one skips the spacing check and lists nothing there). Later steps of the attempt that need
+   * them (`joinOpenTask`) use these instead of listing the group again.
+   */
+  othersAtStart: RunRecord[] | undefined;
   /** The new credential: memory only, never journaled. */
   credential: IssuedCredential | undefined;
   /** Values that must not appear in any message (current and new credentials). */

@@ -6,11 +6,17 @@
  */
 import type { RunFlow } from '../engine/flow.js';
 import { otherOpenTasks, supersedeTask } from './lookup.js';
-import { VERSIONS_ROUTE } from './task.js';
+import { isOpenTask, VERSIONS_ROUTE } from './task.js';
 
-/** Call before opening a task; true when the run ended here (joined the open task). */
+/**
+ * Call before opening a task; true when the run ended here (joined the open task). The group's runs are
+ * those the attempt's start checks listed under the same lease when it has them (tasks of the group open
+ * and close only under it), else listed now.
+ */
 export async function joinOpenTask(flow: RunFlow): Promise<boolean> {
-  const others = await otherOpenTasks(flow.deps.journal, flow.group, flow.run.id);
+  const others = flow.othersAtStart
+    ? flow.othersAtStart.filter(isOpenTask)
+    : await otherOpenTasks(flow.deps.journal, flow.group, flow.run.id);
   if (others.length === 0) return false;
   if (flow.run.compromised) {
     for (const open of others) {

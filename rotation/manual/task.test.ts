@@ -26,8 +26,16 @@ describe('manual task: near expiry', () => {
       w.world.deps,
       runRequest(w.world, { vault: VAULT, secret: 'groq-api-key', triggerVersion: undefined }),
     );
+    const list = w.world.journal.list.bind(w.world.journal);
+    let listings = 0;
+    w.world.journal.list = (filter) => {
+      listings += 1;
+      return list(filter);
+    };
     const [run] = await w.world.drain();
     expect(run).toMatchObject({ status: 'manual-action-required', phase: 'claimed' });
+    // The group's runs are listed once: the start checks' listing also tells whether a task is open.
+    expect(listings).toBe(1);
     expect(run!.task).toEqual({
       openedAt: w.world.clock.now().toISOString(),
       deadline: expiry.toISOString(),
