@@ -136,6 +136,12 @@ export interface RevokeResult {
 export interface CredentialProvider<S = unknown> {
   readonly kind: ProviderKind;
   readonly mode: 'automatic' | 'manual';
+  /**
+   * `in-process`: `issue` and `validate` call nothing outside the process (a generated secret), so the
+   * engine journals `issued` and `validated` in one write, after validation; minting again after a crash
+   * costs nothing. Absent: the provider minted something outside, and `issued` is journaled at once.
+   */
+  readonly issuing?: 'in-process';
   readonly settingsSchema: ZodType<S>;
   /**
    * Optional: starts, in the background, the calls `issue` (and `validate`) will need that do not depend

@@ -151,6 +151,7 @@ export async function disableAllPreviousVersions(
 export const jwtSecretProvider: CredentialProvider<JwtSecretSettings> = {
   kind: 'jwt-secret',
   mode: 'automatic',
+  issuing: 'in-process', // CSPRNG bytes and a jose sign/verify: nothing leaves the process
   settingsSchema: jwtSecretSettings,
   revokePolicy: 'on-compromise',
 

@@ -81,6 +81,39 @@ describe('calls per rotation', () => {
     ]);
   });
 
+  it('a credential issued in process is validated first, then journaled issued and validated in one write', async () => {
+    const { world, request } = createScenario({ provider: { issuing: 'in-process', retrieve: false } });
+    await enqueueRotation(world.deps, request());
+    const events: string[] = [];
+    journalWrites(world, events, { seen: (run) => events.push(`phases ${run.phases.length}`) });
+    world.faults.onCall((hit) => {
+      if (hit.op.endsWith('.validate')) events.push('validate');
+    });
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'done' });
+    expect(events.filter((e) => !e.startsWith('phases'))).toEqual([
+      'write claimed',
+      'claimed journaled',
+      'validate',
+      'write validated',
+      'validated journaled',
+      'write promoted',
+      'promoted journaled',
+      'write done',
+      'done journaled',
+    ]);
+    expect(run!.phases.map((p) => p.phase)).toEqual([
+      'queued',
+      'claimed',
+      'issued',
+      'validated',
+      'promoted',
+      'propagated',
+      'done',
+    ]);
+    expect(run!.previousVersions).not.toEqual({});
+  });
+
   it('a compromised run still journals propagated, revoked and done apart', async () => {
     const { world, request } = createScenario();
     await enqueueRotation(world.deps, request({ compromised: true }));

@@ -56,6 +56,11 @@ const VARIANTS: Variant[] = [
     compromised: false,
     options: { provider: { retrieve: false } },
   },
+  {
+    name: 'normal, issued in process (one write for issued and validated)',
+    compromised: false,
+    options: { provider: { retrieve: false, issuing: 'in-process' } },
+  },
 ];
 
 async function prepared(variant: Variant) {

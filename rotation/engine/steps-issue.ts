@@ -1,11 +1,11 @@
 import { joinOpenTask } from '../manual/one-task.js';
 import { newTask, taskText } from '../manual/task.js';
-import type { RunRecord } from '../ports.js';
+import type { IssuedCredential, RunRecord, SecretVersion } from '../ports.js';
 import { manualCompromiseTasks } from './compromise.js';
 import { callIssue, ensureCredential, recordIssued } from './credential.js';
 import type { RunFlow } from './flow.js';
 import { enterPhase, notePrevious } from './records.js';
-import { checkTagBudget } from './tags.js';
+import { checkTagBudget, keyHint } from './tags.js';
 import { validateWithRetries } from './validate.js';
 
 /** Records what Key Vault serves now (version ids, credential id, hint) and marks the run running. */
@@ -41,7 +41,7 @@ export async function claimWhileChecking(flow: RunFlow): Promise<void> {
  */
 export async function issue(flow: RunFlow): Promise<boolean> {
   flow.attempting = 'issued';
-  flow.provider();
+  const { provider } = flow.provider();
   const currents = await flow.loadCurrents();
   for (const secret of flow.group.secrets) checkTagBudget(secret.name, currents.get(secret.name)?.tags);
   const result = await callIssue(flow);
@@ -49,6 +49,7 @@ export async function issue(flow: RunFlow): Promise<boolean> {
     await endManual(flow, result.instructions, result.dashboardUrl);
     return false;
   }
+  if (provider.issuing === 'in-process') return issueAndValidateInProcess(flow, result.credential, currents);
   // Validation only reads (it acts on nothing outside), so it runs while `issued` is being journaled: a
   // crash meanwhile leaves the journal at `claimed`, exactly as a crash right after the provider issued
   // does, and resumes the same way. The run records `validated` only once `issued` is in the journal.
@@ -59,6 +60,38 @@ export async function issue(flow: RunFlow): Promise<boolean> {
   flow.attempting = 'validated';
   if (check.status === 'rejected') throw check.reason;
   await recordValidated(flow);
+  return true;
+}
+
+/**
+ * A credential minted in the process (`issuing: 'in-process'`): validated first, then `issued` and
+ * `validated` journaled in one write. Nothing outside changed before that write, so a crash meanwhile
+ * resumes at `claimed` and mints again. A credential that fails validation is journaled `issued` first,
+ * as any other, so the failure reads the same.
+ */
+async function issueAndValidateInProcess(
+  flow: RunFlow,
+  credential: IssuedCredential,
+  currents: ReadonlyMap<string, SecretVersion | undefined>,
+): Promise<boolean> {
+  flow.adoptCredential(credential);
+  flow.attempting = 'validated';
+  try {
+    await checkCredential(flow);
+  } catch (error) {
+    flow.attempting = 'issued';
+    await recordIssued(flow, credential, currents);
+    flow.attempting = 'validated';
+    throw error;
+  }
+  flow.attempting = 'issued'; // the first phase the write records: a failed write reads "failed at issued"
+  await flow.writer.save((d) => {
+    notePrevious(d, currents, flow.primary.name);
+    enterPhase(d, 'issued', flow.now());
+    d.credentialId = credential.credentialId;
+    d.keyHint = keyHint(credential.value);
+    enterPhase(d, 'validated', flow.now());
+  });
   return true;
 }
 

@@ -65,6 +65,8 @@ export interface FakeProviderOptions {
   /** Offer `revoke` (default true). */
   revoke?: boolean;
   revokePolicy?: 'on-compromise' | 'always';
+  /** Declare `issuing: 'in-process'` (the engine then journals issued and validated in one write). */
+  issuing?: 'in-process';
 }
 
 export interface FakeProvider extends CredentialProvider<FakeProviderSettings> {
@@ -99,6 +101,7 @@ export function createFakeProvider(options: FakeProviderOptions = {}): FakeProvi
     mode: options.mode ?? 'automatic',
     settingsSchema: fakeProviderSettings,
     ...(options.revokePolicy ? { revokePolicy: options.revokePolicy } : {}),
+    ...(options.issuing ? { issuing: options.issuing } : {}),
     service,
     calls,
     async issue(ctx: ProviderContext<FakeProviderSettings>, current: CurrentCredential | undefined) {
