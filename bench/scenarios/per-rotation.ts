@@ -347,11 +347,8 @@ export async function runPerRotation(options: {
       const first = await rotateOnce(stack, strategy);
       // A manual run waits for its human: a second event for the same version reports that run.
       const steady: RotationSample[] = strategy.manual ? [first] : [];
-      const rounds = strategy.manual
-        ? 0
-        : strategy.provider === 'azure-cognitive-services'
-          ? options.rounds
-          : 1;
+      // Every automatic strategy is measured `rounds` times after its first run (a median, not one sample).
+      const rounds = strategy.manual ? 0 : options.rounds;
       for (let i = 0; i < rounds; i++) steady.push(await rotateOnce(stack, strategy));
       const last = steady.at(-1)!;
       if (process.env.BENCH_TIMELINE === '1') logTimeline(last, options.log);
