@@ -8,7 +8,7 @@
 
 import { RotationError } from '../errors.js';
 import { readTag, TAGS } from '../kinds.js';
-import type { IssuedCredential, IssueResult, ManagedSecret, SecretVersion } from '../ports.js';
+import type { IssuedCredential, IssueResult, ManagedSecret, RunRecord, SecretVersion } from '../ports.js';
 import type { RunFlow } from './flow.js';
 import { enterPhase, notePrevious } from './records.js';
 import { keyHint, rotationIdOf } from './tags.js';
@@ -129,12 +129,21 @@ export async function recordIssued(
   currents: ReadonlyMap<string, SecretVersion | undefined>,
 ): Promise<void> {
   flow.adoptCredential(credential);
-  await flow.writer.save((d) => {
+  await flow.writer.save(issuedChange(flow, credential, currents));
+}
+
+/** What `issued` journals: the credential's id and hint, and what Key Vault served before the run. */
+export function issuedChange(
+  flow: RunFlow,
+  credential: IssuedCredential,
+  currents: ReadonlyMap<string, SecretVersion | undefined>,
+): (d: RunRecord) => void {
+  return (d) => {
     notePrevious(d, currents, flow.primary.name);
     enterPhase(d, 'issued', flow.now());
     d.credentialId = credential.credentialId;
     d.keyHint = keyHint(credential.value);
-  });
+  };
 }
 
 /** Issues again after the first credential was lost (nothing written, provider cannot retrieve). */

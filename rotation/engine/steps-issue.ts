@@ -1,11 +1,12 @@
+/** Phases claimed → issued → validated. Nothing here writes to Key Vault. */
 import { joinOpenTask } from '../manual/one-task.js';
 import { newTask, taskText } from '../manual/task.js';
 import type { IssuedCredential, RunRecord, SecretVersion } from '../ports.js';
 import { manualCompromiseTasks } from './compromise.js';
-import { callIssue, ensureCredential, recordIssued } from './credential.js';
+import { callIssue, ensureCredential, issuedChange, recordIssued } from './credential.js';
 import type { RunFlow } from './flow.js';
 import { enterPhase, notePrevious } from './records.js';
-import { checkTagBudget, keyHint } from './tags.js';
+import { checkTagBudget } from './tags.js';
 import { validateWithRetries } from './validate.js';
 
 /** Records what Key Vault serves now (version ids, credential id, hint) and marks the run running. */
@@ -85,11 +86,9 @@ async function issueAndValidateInProcess(
     throw error;
   }
   flow.attempting = 'issued'; // the first phase the write records: a failed write reads "failed at issued"
+  const issued = issuedChange(flow, credential, currents);
   await flow.writer.save((d) => {
-    notePrevious(d, currents, flow.primary.name);
-    enterPhase(d, 'issued', flow.now());
-    d.credentialId = credential.credentialId;
-    d.keyHint = keyHint(credential.value);
+    issued(d);
     enterPhase(d, 'validated', flow.now());
   });
   return true;
