@@ -13,7 +13,7 @@ import type { ValidationResult } from '../../rotation/ports.js';
 import type { WarmConnections } from './warm-connections.js';
 
 export interface DataPlaneOptions {
-  /** Extra trusted CA certificate(s) in PEM (the local emulator's), added per request. */
+  /** Trusted CA certificate(s) in PEM (the local emulator's), in one TLS context per options object. */
   ca?: string | Buffer | Array<string | Buffer>;
   /** A ready agent (overrides `ca` and `connections`). */
   agent?: https.Agent;

@@ -8,9 +8,9 @@
 
 import { RotationError } from '../errors.js';
 import { readTag, TAGS } from '../kinds.js';
-import type { IssuedCredential, IssueResult, ManagedSecret, RunRecord, SecretVersion } from '../ports.js';
+import type { IssuedCredential, IssueResult, ManagedSecret, SecretVersion } from '../ports.js';
 import type { RunFlow } from './flow.js';
-import { enterPhase, notePrevious } from './records.js';
+import { enterPhase, notePrevious, type RunChange } from './records.js';
 import { keyHint, rotationIdOf } from './tags.js';
 
 export type CredentialSource = 'memory' | 'written' | 'retrieved' | 'reissued';
@@ -137,7 +137,7 @@ export function issuedChange(
   flow: RunFlow,
   credential: IssuedCredential,
   currents: ReadonlyMap<string, SecretVersion | undefined>,
-): (d: RunRecord) => void {
+): RunChange {
   return (d) => {
     notePrevious(d, currents, flow.primary.name);
     enterPhase(d, 'issued', flow.now());

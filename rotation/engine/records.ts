@@ -72,6 +72,9 @@ export function notePrevious(
   if (primary) d.previousKeyHint = keyHint(primary.value);
 }
 
+/** A change to a run record, applied to a draft of it (`RunWriter.save`, `RunWriter.preview`). */
+export type RunChange = (draft: RunRecord) => void;
+
 /** What a run writer needs of its lease (`LeaseKeeper`). */
 export interface RunLease {
   confirmAhead(): Promise<void>;
@@ -120,7 +123,7 @@ export class RunWriter {
   }
 
   /** A deep copy with `change` applied, as `save(change)` would journal it (nothing is written). */
-  preview(change: (draft: RunRecord) => void): RunRecord {
+  preview(change: RunChange): RunRecord {
     const draft = structuredClone(this.current);
     change(draft);
     return draft;
@@ -136,10 +139,9 @@ export class RunWriter {
    * write when needed (`LeaseKeeper.confirmAhead`), so the step that follows acts on a fresh confirmation
    * without a round trip of its own; a lost lease is reported (`LeaseLost`) even when the write landed.
    */
-  async save(change: (draft: RunRecord) => void): Promise<RunRecord> {
+  async save(change: RunChange): Promise<RunRecord> {
     this.guard();
-    const draft = structuredClone(this.current);
-    change(draft);
+    const draft = this.preview(change);
     draft.updatedAt = this.clock.now().toISOString();
     const goesOn = draft.status === 'queued' || draft.status === 'running';
     const [write, confirmation] = await Promise.allSettled([

@@ -5,7 +5,7 @@ import type { ConsumerOutcome, RunRecord } from '../ports.js';
 import { disableLeakedForFlow } from './compromise.js';
 import { ensureCredential, valueFor } from './credential.js';
 import type { RunFlow } from './flow.js';
-import { enterPhase } from './records.js';
+import { enterPhase, type RunChange } from './records.js';
 import { withRetries } from './retry.js';
 import { buildRotationTags, checkTagBudget, keyHint, mergeTags, rotationIdOf } from './tags.js';
 
@@ -15,7 +15,7 @@ import { buildRotationTags, checkTagBudget, keyHint, mergeTags, rotationIdOf } f
  * is not written again. Returns what `promoted` journals (for `save` or `propagateWhileJournaling`), or
  * undefined when the credential had to be issued again (back to `issued`).
  */
-export async function promote(flow: RunFlow): Promise<PhaseChange | undefined> {
+export async function promote(flow: RunFlow): Promise<RunChange | undefined> {
   flow.attempting = 'promoted';
   const source = await ensureCredential(flow);
   if (source === 'reissued') return undefined;
@@ -80,9 +80,6 @@ export async function promote(flow: RunFlow): Promise<PhaseChange | undefined> {
   };
 }
 
-/** A phase's journal change, applied to a draft of the run record. */
-export type PhaseChange = (draft: RunRecord) => void;
-
 /**
  * Journals `promoted` while the consumers are already told (`npm run bench`: one journal round trip off
  * the rotation's critical path). Safe because telling consumers is idempotent (a restart, a webhook naming
@@ -93,7 +90,7 @@ export type PhaseChange = (draft: RunRecord) => void;
  */
 export async function propagateWhileJournaling(
   flow: RunFlow,
-  promoted: PhaseChange,
+  promoted: RunChange,
   options: { last?: boolean } = {},
 ): Promise<void> {
   // Telling consumers acts on the outside world: only on a fresh confirmation of the lease.
