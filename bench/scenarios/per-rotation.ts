@@ -349,7 +349,11 @@ export async function runPerRotation(options: {
       const steady: RotationSample[] = strategy.manual ? [first] : [];
       // Every automatic strategy is measured `rounds` times after its first run (a median, not one sample).
       const rounds = strategy.manual ? 0 : options.rounds;
-      for (let i = 0; i < rounds; i++) steady.push(await rotateOnce(stack, strategy));
+      for (let i = 0; i < rounds; i++) {
+        const sample = await rotateOnce(stack, strategy);
+        if (process.env.BENCH_TIMELINE === 'all') logTimeline(sample, options.log);
+        steady.push(sample);
+      }
       const last = steady.at(-1)!;
       if (process.env.BENCH_TIMELINE === '1') logTimeline(last, options.log);
       const calls = [...last.trigger, ...last.worker, ...last.after].filter(isAzureCall).length;

@@ -1,6 +1,6 @@
 /**
- * "Azure" for the benchmark, in its own process (so its CPU is not the rotator's, as in Azure): Azurite
- * behind the counting storage proxy, the emulator (Key Vault, ARM, data planes, Event Grid delivery) with
+ * "Azure" for the benchmark, in its own process (so its CPU is not the rotator's, as in Azure): Azure
+ * Storage (Azurite behind the counting storage proxy, in a process of its own: `storage-side.ts`), the emulator (Key Vault, ARM, data planes, Event Grid delivery) with
  * a per-call latency fault, and the consumers' webhook receiver answering after the same latency. The
  * benchmark process (`azure-client.ts`) drives it over IPC. Every outbound call of the rotator is
  * recorded here, with times on the shared epoch clock (`performance.timeOrigin + performance.now()`).
@@ -11,12 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startReceiver } from '../../consumers/testing/receiver.js';
-import { startAzurite } from '../../local/azurite.js';
 import type { ManualDataPlaneKind } from '../../local/emulator/dataplanes/types.js';
 import { type ResourceDeclaration, startEmulator } from '../../local/emulator/index.js';
 import { type Call, CallLog, fromEmulator, fromStorage } from './calls.js';
-import { startStorageProxy } from './storage-proxy.js';
+import { forkSide, serveSide } from './side-process.js';
+import type { StorageCallBatch, StorageSideInfo, StorageSideRequest } from './storage-side.js';
 
 export interface AzureSideOptions {
   vaults: string[];
@@ -59,12 +60,21 @@ export type Request =
 
 const nowMs = () => performance.timeOrigin + performance.now();
 
+const STORAGE_SIDE = fileURLToPath(new URL('./storage-side.ts', import.meta.url));
+
 async function main(): Promise<void> {
   const options = JSON.parse(process.env.BENCH_AZURE ?? '{}') as AzureSideOptions;
   const stateDir = mkdtempSync(path.join(tmpdir(), 'rotator-bench-azure-'));
   const calls = new CallLog();
-  const azurite = await startAzurite();
-  const proxy = await startStorageProxy(azurite.connectionString, (call) => calls.add(fromStorage(call)));
+  const { info: storage, side: storageSide } = await forkSide<StorageSideRequest, StorageSideInfo>(
+    STORAGE_SIDE,
+    {},
+    (message) => {
+      for (const call of (message as StorageCallBatch).calls ?? []) calls.add(fromStorage(call));
+    },
+  );
+  /** Every storage call completed so far is in `calls` once this resolves (IPC keeps order). */
+  const storageFlushed = () => storageSide.call<void>({ op: 'flush' });
   const emulator = await startEmulator({
     vaults: options.vaults,
     stateDir,
@@ -104,8 +114,8 @@ async function main(): Promise<void> {
     caCert: emulator.caCert,
     vaults: emulator.vaults.map((v) => ({ name: v.name, url: v.url })),
     armEndpoint: emulator.armEndpoint,
-    storageConnectionString: proxy.connectionString,
-    directStorageConnectionString: azurite.connectionString,
+    storageConnectionString: storage.proxied,
+    directStorageConnectionString: storage.direct,
     receiverOrigin: receiver.origin,
   };
 
@@ -196,8 +206,10 @@ async function main(): Promise<void> {
         setLatency(request.ms);
         return undefined;
       case 'mark':
+        await storageFlushed();
         return calls.mark();
       case 'calls':
+        await storageFlushed();
         return calls.since(request.from, request.to);
       case 'record':
         calls.enabled = request.enabled;
@@ -216,28 +228,13 @@ async function main(): Promise<void> {
         agent.destroy();
         await receiver.close();
         await emulator.stop();
-        await proxy.stop();
-        await azurite.stop();
+        await storageSide.stop({ op: 'stop' });
         rmSync(stateDir, { recursive: true, force: true });
         return undefined;
     }
   };
 
-  process.on('message', (message: { id: number; request: Request }) => {
-    handle(message.request).then(
-      (value) => {
-        process.send?.({ id: message.id, ok: true, value });
-        if (message.request.op === 'stop') process.disconnect();
-      },
-      (error: unknown) =>
-        process.send?.({
-          id: message.id,
-          ok: false,
-          error: error instanceof Error ? error.message : String(error),
-        }),
-    );
-  });
-  process.send?.({ ready: info });
+  serveSide<Request>(info, handle, (request) => request.op === 'stop');
 }
 
 export type { Call };
