@@ -227,6 +227,34 @@ describe('round trips per rotation', () => {
     ]);
   });
 
+  it('writes Key Vault while `validated` is journaled, only once `issued` (with what Key Vault served) is', async () => {
+    const { world, group, request } = createScenario();
+    await enqueueRotation(world.deps, request());
+    const events: string[] = [];
+    journalWrites(world, events, { delayMs: 5, only: ['issued', 'validated', 'promoted'] });
+    const setSecret = world.store.setSecret.bind(world.store);
+    world.store.setSecret = async (...args) => {
+      events.push(`write ${args[1]}`);
+      return setSecret(...args);
+    };
+    world.faults.onCall((call) => {
+      if (call.op.endsWith('.validate')) events.push('validate');
+    });
+    const [run] = await world.drain();
+    expect(run).toMatchObject({ status: 'done' });
+    const kvWrites = group.secrets.map((secret) => events.indexOf(`write ${secret.name}`));
+    expect(kvWrites.every((i) => i >= 0)).toBe(true);
+    expect(events.indexOf('validate')).toBeLessThan(events.indexOf('write validated'));
+    expect(events.indexOf('issued journaled')).toBeLessThan(events.indexOf('write validated'));
+    // Both go out together, and Key Vault's writes leave before `validated` is in the journal.
+    for (const i of kvWrites) {
+      expect(i).toBeGreaterThan(events.indexOf('write validated'));
+      expect(i).toBeLessThan(events.indexOf('validated journaled'));
+    }
+    expect(events.indexOf('validated journaled')).toBeLessThan(events.indexOf('write promoted'));
+    expect(run!.phases.map((p) => p.phase)).toEqual(NORMAL_RUN_PHASES);
+  });
+
   it('journals the claim while the group is read, and what Key Vault served with `issued`', async () => {
     const { world, group, request } = createScenario();
     await enqueueRotation(world.deps, request());

@@ -1,8 +1,12 @@
 /**
  * The worker: executes one run request under the group's lease, driving the run from its journaled
- * phase to the end. Every phase change is journaled (optimistic etag) before the next step that acts on the
- * outside world starts (validation, which only reads, runs while `issued` is written), so a
- * worker that dies is replaced by the queue's retry, which resumes from the journal and Key Vault.
+ * phase to the end. Every phase change is journaled (optimistic etag), and a step that depends on one
+ * acts only once it is in the journal: `claimed` before the provider issues, `issued` (with what Key Vault
+ * served) before Key Vault is written, the last write before the lease is let go. A write that fences
+ * nothing runs alongside the step after it: `issued` while validation reads, `validated` while Key Vault
+ * is written (only a validated credential is; a resume finds it by `RotationId`), `promoted` while the
+ * consumers are told. So a worker that dies is replaced by the queue's retry, which resumes from the
+ * journal and Key Vault.
  *
  * Throws only when the message should be retried later (lease held elsewhere, journal unreachable,
  * lease lost) or can never succeed (bad request, unmanaged secret); run failures are journaled, alerted
@@ -24,7 +28,15 @@ import { executeRepropagation } from './repropagate.js';
 import { executeRollback } from './rollback-run.js';
 import { acquireRunSlot, concurrencyOf, deferRun, runIdOf, takeSlotAndLease } from './slots.js';
 import { claim, claimWhileChecking, issue, validate } from './steps-issue.js';
-import { finish, promote, propagate, propagateWhileJournaling, revoke, revokes } from './steps-promote.js';
+import {
+  finish,
+  promote,
+  promoteWhileJournaling,
+  propagate,
+  propagateWhileJournaling,
+  revoke,
+  revokes,
+} from './steps-promote.js';
 import { type RunTarget, resolveTarget } from './target.js';
 
 export async function executeRun(deps: EngineDeps, request: RunRequest): Promise<RunRecord> {
@@ -242,9 +254,16 @@ async function drive(flow: RunFlow): Promise<void> {
       case 'queued':
         await claim(flow);
         break;
-      case 'claimed':
-        if (!(await issue(flow))) return;
+      case 'claimed': {
+        const issued = await issue(flow);
+        if (issued === 'ended') return;
+        if (issued === 'validated') {
+          // Key Vault is written while `validated` is journaled (see `promoteWhileJournaling`).
+          const promoted = await promoteWhileJournaling(flow);
+          if (promoted) await propagateWhileJournaling(flow, promoted, { last: lastStep(flow) });
+        }
         break;
+      }
       case 'issued':
         await validate(flow);
         break;

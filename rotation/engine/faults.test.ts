@@ -110,8 +110,11 @@ for (const variant of VARIANTS) {
         const s = await prepared(variant);
         const before = s.world.store.snapshot();
         let journaled: RunPhase | undefined;
-        s.world.faults.onCall((hit) => {
-          if (hit.index === index) journaled = s.world.journal.peek(s.runId)?.phase;
+        let writing: RunPhase | undefined;
+        s.world.faults.onCall((call) => {
+          if (call.index !== index) return;
+          journaled = s.world.journal.peek(s.runId)?.phase;
+          if (op === 'journal.replace') writing = (call.args[0] as RunRecord).phase;
         });
         s.world.faults.failAt(index);
         const outcome = await executeRun(s.world.deps, s.message).then(
@@ -126,7 +129,10 @@ for (const variant of VARIANTS) {
           expect(s.world.store.snapshot()).toEqual(before);
           expect(s.world.journal.peek(s.runId)?.status).toBe('queued');
         } else if (outcome.run.status === 'failed') {
-          const attempting = phases[phases.indexOf(journaled!) + 1];
+          // Key Vault is written while `validated` is journaled: a run whose `validated` write fails is
+          // attempting `promoted` (Key Vault may serve the new credential), the phase after `validated`.
+          const alongsidePromotion = journaled === 'issued' && writing === 'validated';
+          const attempting = alongsidePromotion ? 'promoted' : phases[phases.indexOf(journaled!) + 1];
           expect(outcome.run.error?.phase).toBe(attempting);
           expect(outcome.run.phase).toBe(journaled);
           expect(s.world.notifier.ofKind('run-failed')).toEqual([
@@ -227,6 +233,60 @@ describe('named crash points', () => {
     expectHealthy(s, run, VARIANTS[0]!);
     expect(told).toEqual(['promoted', 'promoted']);
     expect(writes()).toBe(written);
+  });
+
+  it('a failed `validated` write while Key Vault is written: the run fails at promoted, and the retry neither validates nor writes again', async () => {
+    const s = await prepared(VARIANTS[2]!); // no retrieve: the credential can only come back from Key Vault
+    s.world.faults.inject({
+      op: 'journal.replace',
+      when: (args) => (args[0] as RunRecord).phase === 'validated',
+      times: Number.POSITIVE_INFINITY,
+    });
+    const failed = await executeRun(s.world.deps, s.message);
+    expect(failed).toMatchObject({ status: 'failed', phase: 'issued', error: { phase: 'promoted' } });
+    const [alert] = s.world.notifier.ofKind('run-failed');
+    expect(alert?.text).toContain('failed at promoted');
+    expect(alert?.text).not.toContain('Nothing was promoted');
+    for (const secret of s.group.secrets) {
+      expect(s.world.store.peek(s.group.vault, secret.name)!.tags.RotationId).toBe(s.runId);
+    }
+    const count = (op: string) => s.world.faults.calls.filter((c) => c === op).length;
+    const [writes, validations] = [count('store.setSecret'), count('provider.validate')];
+    s.world.faults.clear();
+    s.world.clock.advance(2 * 3_600_000); // past RETRY_FAILED_AFTER_MINUTES
+    const run = await executeRun(s.world.deps, s.message);
+    expectHealthy(s, run, VARIANTS[2]!);
+    expect(run.phases.map((p) => p.phase)).toContain('validated');
+    expect(count('store.setSecret')).toBe(writes);
+    expect(count('provider.validate')).toBe(validations);
+    expect(s.provider.calls.filter((c) => c === 'issue')).toHaveLength(1);
+  });
+
+  it('a crash once Key Vault is written but before `validated` is journaled: the resume at `issued` finishes with what was written', async () => {
+    const s = await prepared(VARIANTS[2]!); // no retrieve: the credential can only come back from Key Vault
+    const replace = s.world.journal.replace.bind(s.world.journal);
+    let crashed = false;
+    s.world.journal.replace = async (run, etag) => {
+      if (run.phase === 'validated' && !crashed) {
+        crashed = true;
+        // The `validated` write is slow: Key Vault's writes land first, then the process dies.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        s.world.faults.inject({ op: 'journal.replace', crash: true });
+      }
+      return replace(run, etag);
+    };
+    await expect(executeRun(s.world.deps, s.message)).rejects.toBeDefined();
+    expect(s.world.journal.peek(s.runId)?.phase).toBe('issued');
+    for (const secret of s.group.secrets) {
+      expect(s.world.store.peek(s.group.vault, secret.name)!.tags.RotationId).toBe(s.runId);
+    }
+    s.world.faults.recover();
+    s.world.faults.clear();
+    s.world.clock.advance(60_000);
+    const run = await executeRun(s.world.deps, s.message);
+    expectHealthy(s, run, VARIANTS[2]!);
+    expect(s.provider.calls.filter((c) => c === 'issue')).toHaveLength(1);
+    expect(s.provider.calls.filter((c) => c === 'validate')).toHaveLength(1);
   });
 
   it('partial promotion: the resume writes the rest with the same credential, read back from Key Vault', async () => {

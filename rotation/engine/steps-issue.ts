@@ -37,10 +37,17 @@ export async function claimWhileChecking(flow: RunFlow): Promise<void> {
 }
 
 /**
- * Checks the tag budget, then asks the provider for a new credential. A manual provider ends the run
- * `manual-action-required` (returns false); otherwise the run is `issued` (returns true).
+ * How `issue` left the run: `ended` (a manual provider: a human mints), `journaled` (the run's phase is
+ * journaled; the driver goes on from it), or `validated` (`issued` is journaled and the credential passed
+ * validation, but `validated` is not journaled yet: the driver promotes while it is, `promoteWhileJournaling`).
  */
-export async function issue(flow: RunFlow): Promise<boolean> {
+export type IssueOutcome = 'ended' | 'journaled' | 'validated';
+
+/**
+ * Checks the tag budget, then asks the provider for a new credential. A manual provider ends the run
+ * `manual-action-required`; otherwise the credential is `issued` (journaled) and validated.
+ */
+export async function issue(flow: RunFlow): Promise<IssueOutcome> {
   flow.attempting = 'issued';
   const { provider } = flow.provider();
   const currents = await flow.loadCurrents();
@@ -48,20 +55,22 @@ export async function issue(flow: RunFlow): Promise<boolean> {
   const result = await callIssue(flow);
   if (result.kind === 'manual') {
     await endManual(flow, result.instructions, result.dashboardUrl);
-    return false;
+    return 'ended';
   }
-  if (provider.issuing === 'in-process') return issueAndValidateInProcess(flow, result.credential, currents);
+  if (provider.issuing === 'in-process') {
+    await issueAndValidateInProcess(flow, result.credential, currents);
+    return 'journaled';
+  }
   // Validation only reads (it acts on nothing outside), so it runs while `issued` is being journaled: a
   // crash meanwhile leaves the journal at `claimed`, exactly as a crash right after the provider issued
-  // does, and resumes the same way. The run records `validated` only once `issued` is in the journal.
+  // does, and resumes the same way. Promotion starts only once `issued` is in the journal.
   const recorded = recordIssued(flow, result.credential, currents);
   const checked = checkCredential(flow);
   const [record, check] = await Promise.allSettled([recorded, checked]);
   if (record.status === 'rejected') throw record.reason; // a lost lease or journal first: nothing to report
   flow.attempting = 'validated';
   if (check.status === 'rejected') throw check.reason;
-  await recordValidated(flow);
-  return true;
+  return 'validated';
 }
 
 /**
@@ -74,7 +83,7 @@ async function issueAndValidateInProcess(
   flow: RunFlow,
   credential: IssuedCredential,
   currents: ReadonlyMap<string, SecretVersion | undefined>,
-): Promise<boolean> {
+): Promise<void> {
   flow.adoptCredential(credential);
   flow.attempting = 'validated';
   try {
@@ -91,7 +100,6 @@ async function issueAndValidateInProcess(
     issued(d);
     enterPhase(d, 'validated', flow.now());
   });
-  return true;
 }
 
 async function endManual(

@@ -81,6 +81,28 @@ export async function promote(flow: RunFlow): Promise<RunChange | undefined> {
 }
 
 /**
+ * Writes Key Vault while `validated` is journaled, for a run whose credential has just passed validation
+ * with `issued` already in the journal (`npm run bench`: one journal round trip off the rotation's
+ * critical path). Promotion acts on the outside world, so it still waits for a fresh confirmation of the
+ * lease; what it needs journaled first is `issued`, with what Key Vault served before the run (rollback,
+ * compromise and revocation read it). Only a validated credential is ever written, so if the `validated`
+ * write fails or the worker dies, the attempt that resumes the run at `issued` finds its versions by
+ * `RotationId`, takes them as validated, journals `validated` and finishes the promotion, as after a crash
+ * in the middle of promoting. The run is then attempting `promoted` (set by `promote` as it starts): a
+ * failure reads "failed at promoted", never "nothing was promoted" while Key Vault may serve the new value.
+ */
+export async function promoteWhileJournaling(flow: RunFlow): Promise<RunChange | undefined> {
+  await flow.writer.confirmHeld();
+  const validatedAt = flow.now();
+  const recorded = flow.writer.save((d) => enterPhase(d, 'validated', validatedAt));
+  const promoting = promote(flow);
+  const [record, promoted] = await Promise.allSettled([recorded, promoting]);
+  if (record.status === 'rejected') throw record.reason; // a lost lease first: this worker must stop
+  if (promoted.status === 'rejected') throw promoted.reason;
+  return promoted.value;
+}
+
+/**
  * Journals `promoted` while the consumers are already told (`npm run bench`: one journal round trip off
  * the rotation's critical path). Safe because telling consumers is idempotent (a restart, a webhook naming
  * the versions) and acts only on what Key Vault already serves: if the write fails (journal down, lease

@@ -39,6 +39,11 @@ export interface FaultHit {
   op: string;
 }
 
+/** A call as observers see it: with its arguments (a journal write's record, a secret's name). */
+export interface ObservedCall extends FaultHit {
+  args: readonly unknown[];
+}
+
 export class FaultInjector {
   /** Every call reported, in order (including failed ones). */
   readonly calls: string[] = [];
@@ -48,7 +53,7 @@ export class FaultInjector {
   private crashedAt: string | undefined;
   private failAtIndex: { index: number; crash: boolean } | undefined;
   /** Observers called before a call is decided (tests use it to look at state at a given call). */
-  private observers: ((hit: FaultHit) => void)[] = [];
+  private observers: ((call: ObservedCall) => void)[] = [];
 
   inject(rule: FaultRule): this {
     this.rules.push({
@@ -68,7 +73,7 @@ export class FaultInjector {
     return this;
   }
 
-  onCall(observer: (hit: FaultHit) => void): this {
+  onCall(observer: (call: ObservedCall) => void): this {
     this.observers.push(observer);
     return this;
   }
@@ -99,7 +104,7 @@ export class FaultInjector {
     if (this.crashedAt !== undefined) throw new SimulatedCrash(this.crashedAt);
     const index = this.calls.length;
     this.calls.push(op);
-    for (const observer of this.observers) observer({ index, op });
+    for (const observer of this.observers) observer({ index, op, args });
     if (this.failAtIndex?.index === index) {
       const { crash } = this.failAtIndex;
       this.failAtIndex = undefined;
