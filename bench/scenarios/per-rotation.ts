@@ -12,15 +12,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { concurrencyOf, slotKey } from '../../rotation/engine/slots.js';
-import type { RunRecord } from '../../rotation/ports.js';
+import type { CredentialGroup, RunRecord } from '../../rotation/ports.js';
 import { type Call, countByLabel, nowMs } from '../support/calls.js';
 import { armId, type BenchStack, RG, SUB, startBenchStack } from '../support/stack.js';
 import { measureStorageRoundTrip, type StorageRoundTrip } from '../support/storage-round-trip.js';
+import { type FloorSample, floorGroup, floorOnce } from './floor.js';
 
 const VAULT = 'kv-bench';
 const OAI = armId('Microsoft.CognitiveServices/accounts', 'oai-bench');
 const ACS = armId('Microsoft.Communication/communicationServices', 'acs-bench');
 const SITE = armId('Microsoft.Web/sites', 'app-bench');
+/** The floor's own resources (`floor.ts`): its keys never touch the engine's. */
+const OAI_FLOOR = armId('Microsoft.CognitiveServices/accounts', 'oai-floor');
+const ACS_FLOOR = armId('Microsoft.Communication/communicationServices', 'acs-floor');
 
 export interface Strategy {
   name: string;
@@ -36,6 +40,8 @@ export interface Strategy {
   minimum: { calls: Record<string, number>; formula: string };
   /** Sequential stages a correct run cannot overlap (each costs one round trip). */
   chain: { stages: number; formula: string };
+  /** The provider resource of the floor's twin group (`floor.ts`), for providers that have one. */
+  floorResource?: string;
 }
 
 export interface RotationSample {
@@ -60,6 +66,8 @@ export interface StrategyResult {
   strategy: Strategy;
   first: RotationSample;
   steady: RotationSample[];
+  /** The same chain made by hand, one round after each steady round (automatic strategies). */
+  floor: FloorSample[];
 }
 
 /** 20 copies of one event (Event Grid delivers at least once), sent while the run is still queued. */
@@ -98,6 +106,7 @@ const strategies: Strategy[] = [
       formula: '2 reads + regenerate + validate + 2 writes + 2 consumers',
     },
     chain: { stages: 5, formula: 'reads ∥ → regenerate → validate → writes ∥ → consumers ∥' },
+    floorResource: OAI_FLOOR,
   },
   {
     name: 'key pair: Communication Services connection string, 1 secret; webhook',
@@ -116,6 +125,7 @@ const strategies: Strategy[] = [
       formula: 'read + regenerate + validate + write + consumer',
     },
     chain: { stages: 5, formula: 'read → regenerate → validate → write → consumer' },
+    floorResource: ACS_FLOOR,
   },
   {
     name: 'generated: JWT signing secret, 1 secret; webhook',
@@ -224,6 +234,21 @@ async function seed(stack: BenchStack): Promise<void> {
     { vault: VAULT, name: 'jwt-signing', generate: 'random', tags: tags('kid-0') },
     { vault: VAULT, name: 'groq-key', generate: { mint: 'groq' }, tags: tags('gen-1') },
     { vault: VAULT, name: 'hook-signing-key', generate: 'random' },
+    // The floor's twins (floor.ts): not in rotation.json, each on its own resource.
+    { vault: VAULT, name: 'floor-oai-key', generate: { cognitiveKey1: OAI_FLOOR }, tags: tags('key1') },
+    {
+      vault: VAULT,
+      name: 'floor-oai-key-realtime',
+      generate: { cognitiveKey1: OAI_FLOOR },
+      tags: tags('key1'),
+    },
+    {
+      vault: VAULT,
+      name: 'floor-acs-connection',
+      generate: { communicationPrimary: ACS_FLOOR },
+      tags: tags('Primary'),
+    },
+    { vault: VAULT, name: 'floor-jwt-signing', generate: 'random', tags: tags('kid-0') },
   ]);
 }
 
@@ -327,6 +352,14 @@ async function duplicates(stack: BenchStack, copies: number): Promise<DuplicateR
   };
 }
 
+async function groupOf(stack: BenchStack, strategy: Strategy): Promise<CredentialGroup> {
+  const { catalog } = stack.app.engine;
+  const secret = await catalog.resolveSecret(VAULT, strategy.secrets[0]!);
+  const group = secret && (await catalog.resolveGroup(VAULT, secret.group));
+  if (!group) throw new Error(`${strategy.secrets[0]} is not managed`);
+  return group;
+}
+
 async function latestRun(stack: BenchStack, strategy: Strategy): Promise<RunRecord | undefined> {
   let latest: RunRecord | undefined;
   const group = (await stack.app.engine.catalog.resolveSecret(VAULT, strategy.secrets[0]!))?.group ?? '';
@@ -347,6 +380,8 @@ export async function runPerRotation(options: {
       { type: 'Microsoft.CognitiveServices/accounts', resourceGroup: RG, name: 'oai-bench', kind: 'OpenAI' },
       { type: 'Microsoft.Communication/communicationServices', resourceGroup: RG, name: 'acs-bench' },
       { type: 'Microsoft.Web/sites', resourceGroup: RG, name: 'app-bench' },
+      { type: 'Microsoft.CognitiveServices/accounts', resourceGroup: RG, name: 'oai-floor', kind: 'OpenAI' },
+      { type: 'Microsoft.Communication/communicationServices', resourceGroup: RG, name: 'acs-floor' },
     ],
     config: benchConfig,
     latencyMs: 0,
@@ -362,12 +397,18 @@ export async function runPerRotation(options: {
       if (results.length === 0) await touchRunSlots(stack);
       // A manual run waits for its human: a second event for the same version reports that run.
       const steady: RotationSample[] = strategy.manual ? [first] : [];
-      // Every automatic strategy is measured `rounds` times after its first run (a median, not one sample).
+      const floor: FloorSample[] = [];
+      // Every automatic strategy is measured `rounds` times after its first run (a median, not one
+      // sample), each round followed by a round of the floor (the same chain without the engine).
       const rounds = strategy.manual ? 0 : options.rounds;
+      const twin =
+        rounds > 0 ? floorGroup(await groupOf(stack, strategy), strategy.floorResource) : undefined;
+      if (twin) await floorOnce(stack, twin); // its first run pays the floor's own first calls
       for (let i = 0; i < rounds; i++) {
         const sample = await rotateOnce(stack, strategy);
         if (process.env.BENCH_TIMELINE === 'all') logTimeline(sample, options.log);
         steady.push(sample);
+        floor.push(await floorOnce(stack, twin!));
       }
       const last = steady.at(-1)!;
       if (process.env.BENCH_TIMELINE === '1') logTimeline(last, options.log);
@@ -375,7 +416,7 @@ export async function runPerRotation(options: {
       options.log(
         `  ${strategy.provider}: ${last.runStatus}, ${calls} Azure calls, worker ${Math.round(last.workerMs)} ms`,
       );
-      results.push({ strategy, first, steady });
+      results.push({ strategy, first, steady, floor });
     }
     const dup = await duplicates(stack, 20);
     options.log(
