@@ -23,6 +23,8 @@ import { type Call, nowMs } from '../support/calls.js';
 import type { BenchStack } from '../support/stack.js';
 
 export interface FloorSample {
+  /** When it started (epoch ms, the call log's clock). */
+  startMs: number;
   /** First call started → last consumer answered. */
   wallMs: number;
   /** Every call the chain made (Azure and storage): storage must be none. */
@@ -99,7 +101,7 @@ export async function floorOnce(stack: BenchStack, group: CredentialGroup): Prom
     if (failed.length > 0)
       throw new Error(`floor: consumers failed: ${failed.map((o) => o.name).join(', ')}`);
     const wallMs = nowMs() - started;
-    return { wallMs, calls: await callsSince(stack, mark, started) };
+    return { startMs: started, wallMs, calls: await callsSince(stack, mark, started) };
   } finally {
     withdraw?.();
   }

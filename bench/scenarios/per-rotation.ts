@@ -314,12 +314,21 @@ async function rotateOnce(stack: BenchStack, strategy: Strategy): Promise<Rotati
 function logTimeline(sample: RotationSample, log: (line: string) => void): void {
   // The call log and the worker's start share one clock (epoch ms), so the gaps before the first call
   // and after the last are the worker's own.
-  const origin = sample.workerStartMs;
+  logCalls(sample.workerStartMs, sample.worker, sample.workerMs, 'worker invocation', log);
+}
+
+function logCalls(
+  origin: number,
+  calls: readonly Call[],
+  wallMs: number,
+  what: string,
+  log: (line: string) => void,
+): void {
   const at = (t: number) => (t - origin).toFixed(1).padStart(6);
-  log(`    ${at(origin)}           worker invocation starts`);
-  for (const c of [...sample.worker].sort((a, b) => a.startMs - b.startMs))
+  log(`    ${at(origin)}           ${what} starts`);
+  for (const c of [...calls].sort((a, b) => a.startMs - b.startMs))
     log(`    ${at(c.startMs)} → ${at(c.endMs)}  ${c.kind} ${c.label}`);
-  log(`    ${at(origin + sample.workerMs)}           worker invocation returns`);
+  log(`    ${at(origin + wallMs)}           ${what} ends`);
 }
 
 /** Sends `copies` copies of one SecretNearExpiry, one after another, and counts what they cost. */
@@ -408,7 +417,10 @@ export async function runPerRotation(options: {
         const sample = await rotateOnce(stack, strategy);
         if (process.env.BENCH_TIMELINE === 'all') logTimeline(sample, options.log);
         steady.push(sample);
-        floor.push(await floorOnce(stack, twin!));
+        const bare = await floorOnce(stack, twin!);
+        if (process.env.BENCH_TIMELINE === 'all')
+          logCalls(bare.startMs, bare.calls, bare.wallMs, 'floor', options.log);
+        floor.push(bare);
       }
       const last = steady.at(-1)!;
       if (process.env.BENCH_TIMELINE === '1') logTimeline(last, options.log);
