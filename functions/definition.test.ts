@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
+  BINDING_NAMES,
   type FunctionDefinition,
   FunctionDefinitionError,
   type FunctionRegistrar,
@@ -66,6 +67,18 @@ describe('registerFunctions', () => {
       connection: 'AzureWebJobsStorage',
     });
     expect(calls[3]?.options).toMatchObject({ schedule: '%SWEEP_SCHEDULE%', runOnStartup: false });
+  });
+
+  it('names every binding itself, so @azure/functions never hashes one (no node:crypto at a cold start)', () => {
+    const { registrar, calls } = recordingRegistrar();
+    registerFunctions(registrar, sample);
+    expect(calls.map((c) => c.options.name)).toEqual([
+      BINDING_NAMES.http,
+      BINDING_NAMES.eventGrid,
+      BINDING_NAMES.storageQueue,
+      BINDING_NAMES.timer,
+    ]);
+    expect(calls[0]?.options.return).toEqual({ type: 'http', name: BINDING_NAMES.httpReturn });
   });
 
   it('registers nothing when any definition is invalid, listing every problem', () => {

@@ -96,20 +96,41 @@ export type FunctionDefinition =
   | StorageQueueFunctionDefinition
   | TimerFunctionDefinition;
 
+/**
+ * Names of the bindings registration declares. `@azure/functions` names a binding that has none with a
+ * SHA-256 of its JSON, which loads `node:crypto` at every cold start; named here, it never hashes (the
+ * bundled entry then loads `node:crypto` only if something calls it, `scripts/build.ts`). Each function
+ * has one trigger and, for HTTP, one return binding, so fixed names are unique and the same in every worker.
+ */
+export const BINDING_NAMES = {
+  http: 'httpTrigger',
+  httpReturn: 'httpResponse',
+  eventGrid: 'eventGridTrigger',
+  storageQueue: 'queueTrigger',
+  timer: 'timerTrigger',
+} as const;
+
 /** The subset of `app` from `@azure/functions` that registration uses (a recording fake in tests). */
 export interface FunctionRegistrar {
   http(
     name: string,
-    options: { methods: HttpMethod[]; route: string; authLevel: AuthLevel; handler: HttpFunctionHandler },
+    options: {
+      name: string;
+      methods: HttpMethod[];
+      route: string;
+      authLevel: AuthLevel;
+      handler: HttpFunctionHandler;
+      return: { type: 'http'; name: string };
+    },
   ): void;
-  eventGrid(name: string, options: { handler: EventGridFunctionHandler }): void;
+  eventGrid(name: string, options: { name: string; handler: EventGridFunctionHandler }): void;
   storageQueue(
     name: string,
-    options: { queueName: string; connection: string; handler: StorageQueueFunctionHandler },
+    options: { name: string; queueName: string; connection: string; handler: StorageQueueFunctionHandler },
   ): void;
   timer(
     name: string,
-    options: { schedule: string; runOnStartup: boolean; handler: TimerFunctionHandler },
+    options: { name: string; schedule: string; runOnStartup: boolean; handler: TimerFunctionHandler },
   ): void;
 }
 
@@ -205,14 +226,27 @@ export function registerFunctions(
     const { name } = definition;
     if (isHttpDefinition(definition)) {
       const { methods, route, authLevel } = definition.trigger;
-      registrar.http(name, { methods: [...methods], route, authLevel, handler: definition.handler });
+      registrar.http(name, {
+        name: BINDING_NAMES.http,
+        methods: [...methods],
+        route,
+        authLevel,
+        handler: definition.handler,
+        return: { type: 'http', name: BINDING_NAMES.httpReturn },
+      });
     } else if (isEventGridDefinition(definition)) {
-      registrar.eventGrid(name, { handler: definition.handler });
+      registrar.eventGrid(name, { name: BINDING_NAMES.eventGrid, handler: definition.handler });
     } else if (isStorageQueueDefinition(definition)) {
       const { queueName, connection } = definition.trigger;
-      registrar.storageQueue(name, { queueName, connection, handler: definition.handler });
+      registrar.storageQueue(name, {
+        name: BINDING_NAMES.storageQueue,
+        queueName,
+        connection,
+        handler: definition.handler,
+      });
     } else if (isTimerDefinition(definition)) {
       registrar.timer(name, {
+        name: BINDING_NAMES.timer,
         schedule: definition.trigger.schedule,
         runOnStartup: false,
         handler: definition.handler,

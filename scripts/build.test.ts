@@ -22,6 +22,7 @@ interface StubReport {
   names: string[];
   metadata: { name: string; bindings: Record<string, Record<string, unknown>> }[];
   files: string[];
+  builtins: string[];
 }
 
 /** Runs `node --require worker-stub …args` and returns what the stand-in saw. */
@@ -116,6 +117,18 @@ describe('scripts/build.ts: the bundled entry point', () => {
     expect(report.registered).toBe(functionDefinitions.length);
     // No function module, no engine, no SDK, not even @azure/functions from node_modules: one file.
     expect(report.files).toEqual([entry]);
+  });
+
+  it('loads no node:crypto, node:http or node:net to register (every binding is named; nothing hashes)', async () => {
+    const report = await underWorkerStub([entry]);
+    expect(report.builtins).toContain('fs'); // the list is Node's own: it holds what bootstrap loads
+    expect(report.builtins).not.toContain('crypto');
+    expect(report.builtins).not.toContain('http');
+    expect(report.builtins).not.toContain('net');
+    const bindingNames = report.metadata.flatMap((m) => Object.values(m.bindings).map((b) => b.name));
+    expect(new Set(bindingNames)).toEqual(
+      new Set(['httpTrigger', 'httpResponse', 'eventGridTrigger', 'queueTrigger', 'timerTrigger']),
+    );
   });
 
   it('hands the worker the same metadata as @azure/functions as shipped, binding names included', async () => {

@@ -16,8 +16,8 @@
  * `manifest.ts` — the function modules load from the tsc output with their first invocation, as before.
  * `@azure/functions` is compiled from the TypeScript sources its package ships (`src/`, the same version as
  * its `dist/`), with its own class-field semantics (`useDefineForClassFields: false`, as its build emits).
- * Inside it, `node:http`, `node:net` and `cookie` serve only HTTP streaming (`httpProxy.ts`, set up when
- * `enableHttpStream` is on, which it is not here): they are required on first call instead of at load.
+ * Inside it, what registration does not use is required on first call instead of at load (`LAZY_IMPORTS`):
+ * the modules of HTTP streaming, and `node:crypto`.
  *
  * Usage: `tsx scripts/build.ts [--outDir dir]`.
  */
@@ -46,15 +46,32 @@ export interface BuildResult {
 }
 
 /**
- * Node built-ins and packages `@azure/functions` needs for HTTP streaming only (`src/http/httpProxy.ts`),
- * with the names it uses. Each becomes a module whose functions `require` the real one on first call.
- * Any other name is a build error (`import-is-undefined`), so a library update cannot slip past.
+ * Modules `@azure/functions` imports at load that registration does not use, by the library file that
+ * imports them, with the names it uses. Each becomes a module whose functions `require` the real one on
+ * first call. Any other name is a build error (`import-is-undefined`), so a library update cannot slip past.
+ *
+ * - `src/http/httpProxy.ts`: `node:http`, `node:net` and `cookie` serve HTTP streaming only (set up when
+ *   `enableHttpStream` is on, which it is not here).
+ * - `src/utils/getRandomHexString.ts`: `node:crypto` hashes a binding's JSON into its name when the
+ *   binding has none; `registerFunctions` names every binding, so it is never called at registration
+ *   (loading `node:crypto` was about a third of the entry's cold start over bare Node, `npm run bench`).
  */
-const LAZY_IN_HTTP_PROXY: Record<string, string[]> = {
-  http: ['createServer'],
-  net: ['createServer'],
-  cookie: ['serialize'],
+const LAZY_IMPORTS: Record<string, Record<string, string[]>> = {
+  [path.join('src', 'http', 'httpProxy.ts')]: {
+    http: ['createServer'],
+    net: ['createServer'],
+    cookie: ['serialize'],
+  },
+  [path.join('src', 'utils', 'getRandomHexString.ts')]: { crypto: ['createHash', 'randomBytes'] },
 };
+
+/** The names a library file imports from `specifier`, when that import is made lazy. */
+function lazyNames(importer: string, specifier: string): string[] | undefined {
+  for (const [file, modules] of Object.entries(LAZY_IMPORTS)) {
+    if (importer.endsWith(file)) return modules[specifier];
+  }
+  return undefined;
+}
 
 function lazyModule(specifier: string, names: string[]): string {
   const real = specifier === 'cookie' ? 'cookie' : `node:${specifier}`;
@@ -98,13 +115,12 @@ const entryPlugins = (from: AzureFunctionsFrom): esbuild.Plugin[] => [
       );
       build.onResolve({ filter: /^@azure\/functions$/ }, () => ({ path: path.join(pkg, 'src', 'index.ts') }));
       build.onResolve({ filter: /^@azure\/functions-extensions-base$/ }, () => ({ path: extensionsBase }));
-      build.onResolve({ filter: /^(http|net|cookie)$/ }, (args) =>
-        args.importer.endsWith(path.join('src', 'http', 'httpProxy.ts'))
-          ? { path: args.path, namespace: 'lazy' }
-          : undefined,
-      );
+      build.onResolve({ filter: /^(http|net|cookie|crypto)$/ }, (args) => {
+        const names = lazyNames(args.importer, args.path);
+        return names ? { path: args.path, namespace: 'lazy', pluginData: names } : undefined;
+      });
       build.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
-        contents: lazyModule(args.path, LAZY_IN_HTTP_PROXY[args.path]!),
+        contents: lazyModule(args.path, args.pluginData as string[]),
         loader: 'js',
         resolveDir: pkg,
       }));

@@ -4,7 +4,8 @@
  * it `@azure/functions` really registers each function (without it, it switches to "test mode" and skips
  * registration). At exit it prints, on stderr, the process's peak RSS, how many functions registered and
  * their names; with `BENCH_STUB_DETAIL=1` also what each registration handed the worker (metadata) and
- * every file the process `require`d (the tests compare the bundled entry point with the library as shipped).
+ * every file the process `require`d and Node's built-in modules it loaded (the tests compare the bundled entry
+ * point with the library as shipped).
  */
 const Module = require('node:module');
 const { writeSync } = require('node:fs');
@@ -43,6 +44,10 @@ process.on('exit', () => {
   if (process.env.BENCH_STUB_DETAIL === '1') {
     report.metadata = core.metadata;
     report.files = Object.keys(require.cache).filter((id) => id !== CORE && id !== __filename);
+    // Node's own modules the process loaded (bootstrap included), e.g. `crypto` once something required it.
+    report.builtins = process.moduleLoadList
+      .filter((m) => m.startsWith('NativeModule '))
+      .map((m) => m.slice('NativeModule '.length));
   }
   writeSync(2, `\nBENCH ${JSON.stringify(report)}\n`);
 });
