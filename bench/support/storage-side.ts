@@ -1,7 +1,8 @@
 /**
  * Azure Storage for the benchmark, in a process of its own: Azurite behind the counting proxy. In Azure,
- * storage and Key Vault are different services on different machines; sharing one event loop with the
- * emulator made a journal write wait whenever the emulator was busy answering a Key Vault or ARM call.
+ * storage and Key Vault are different services on different machines, so here a journal write no longer
+ * shares an event loop with the emulator's Key Vault and ARM answers. (On this 2-core machine the medians
+ * did not move when this was split out: the processes still share the cores.)
  *
  * Each storage call is sent to the parent (`azure-side.ts`) as it completes, in batches (`{ calls }`,
  * at most every 20 ms); `flush` sends what is pending before it answers, so a parent that asks for
