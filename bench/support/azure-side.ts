@@ -1,9 +1,11 @@
 /**
- * "Azure" for the benchmark, in its own process (so its CPU is not the rotator's, as in Azure): Azure
- * Storage (Azurite behind the counting storage proxy, in a process of its own: `storage-side.ts`), the emulator (Key Vault, ARM, data planes, Event Grid delivery) with
- * a per-call latency fault, and the consumers' webhook receiver answering after the same latency. The
- * benchmark process (`azure-client.ts`) drives it over IPC. Every outbound call of the rotator is
- * recorded here, with times on the shared epoch clock (`performance.timeOrigin + performance.now()`).
+ * "Azure" for the benchmark, in its own process (so its CPU is not the rotator's, as in Azure): the emulator
+ * (Key Vault, ARM, data planes, Event Grid delivery) with a per-call latency fault, the consumers' webhook
+ * receiver answering after the same latency, and Azure Storage (Azurite, in a process of its own:
+ * `storage-side.ts`). The benchmark process (`azure-client.ts`) drives it over IPC. Every outbound call of
+ * the rotator is recorded in one log here, with times on the shared epoch clock (`performance.timeOrigin +
+ * performance.now()`): the emulator's and the receiver's as they answer, the storage calls as the rotator's
+ * process counted them (`storage-recorder.ts`, sent with `add`).
  *
  * Run by `fork()` with `--import tsx`; starts from the `BENCH_AZURE` environment variable (JSON).
  */
@@ -15,9 +17,9 @@ import { fileURLToPath } from 'node:url';
 import { startReceiver } from '../../consumers/testing/receiver.js';
 import type { ManualDataPlaneKind } from '../../local/emulator/dataplanes/types.js';
 import { type ResourceDeclaration, startEmulator } from '../../local/emulator/index.js';
-import { type Call, CallLog, fromEmulator, fromStorage } from './calls.js';
+import { type Call, CallLog, fromEmulator } from './calls.js';
 import { forkSide, serveSide } from './side-process.js';
-import type { StorageCallBatch, StorageSideInfo, StorageSideRequest } from './storage-side.js';
+import type { StorageSideInfo, StorageSideRequest } from './storage-side.js';
 
 export interface AzureSideOptions {
   vaults: string[];
@@ -29,10 +31,8 @@ export interface AzureSideInfo {
   caCert: string;
   vaults: { name: string; url: string }[];
   armEndpoint: string;
-  /** Azurite through the counting proxy (the rotator's storage). */
+  /** Azurite (the rotator's storage, counted in the rotator's process: `storage-recorder.ts`). */
   storageConnectionString: string;
-  /** Azurite directly (the Functions runtime's own queue polling, not counted). */
-  directStorageConnectionString: string;
   receiverOrigin: string;
 }
 
@@ -49,6 +49,8 @@ export interface SeedItem {
 
 export type Request =
   | { op: 'setLatency'; ms: number }
+  /** Calls recorded on the rotator's side (its storage calls), added to the log in the order sent. */
+  | { op: 'add'; calls: Call[] }
   | { op: 'mark' }
   | { op: 'calls'; from: number; to?: number }
   | { op: 'record'; enabled: boolean }
@@ -69,12 +71,7 @@ async function main(): Promise<void> {
   const { info: storage, side: storageSide } = await forkSide<StorageSideRequest, StorageSideInfo>(
     STORAGE_SIDE,
     {},
-    (message) => {
-      for (const call of (message as StorageCallBatch).calls ?? []) calls.add(fromStorage(call));
-    },
   );
-  /** Every storage call completed so far is in `calls` once this resolves (IPC keeps order). */
-  const storageFlushed = () => storageSide.call<void>({ op: 'flush' });
   const emulator = await startEmulator({
     vaults: options.vaults,
     stateDir,
@@ -114,8 +111,7 @@ async function main(): Promise<void> {
     caCert: emulator.caCert,
     vaults: emulator.vaults.map((v) => ({ name: v.name, url: v.url })),
     armEndpoint: emulator.armEndpoint,
-    storageConnectionString: storage.proxied,
-    directStorageConnectionString: storage.direct,
+    storageConnectionString: storage.connectionString,
     receiverOrigin: receiver.origin,
   };
 
@@ -205,11 +201,12 @@ async function main(): Promise<void> {
       case 'setLatency':
         setLatency(request.ms);
         return undefined;
+      case 'add':
+        for (const call of request.calls) calls.add(call);
+        return undefined;
       case 'mark':
-        await storageFlushed();
         return calls.mark();
       case 'calls':
-        await storageFlushed();
         return calls.since(request.from, request.to);
       case 'record':
         calls.enabled = request.enabled;

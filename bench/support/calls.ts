@@ -1,11 +1,11 @@
 /**
  * Every outbound call the rotator makes during a benchmark, in one list: the emulator's request log (Key
- * Vault, ARM, provider data planes, Event Grid topics), the storage proxy (journal, leases, queue) and the
+ * Vault, ARM, provider data planes, Event Grid topics), the rotator's storage calls (journal, leases, queue; `storage-recorder.ts`) and the
  * webhook receiver (consumers). Each call gets a `kind` and an operation `label` ("kv read", "arm
  * regenerateKey", "journal write"…) so a scenario can count calls per operation between two marks.
  */
 import type { RequestLogEntry } from '../../local/emulator/index.js';
-import type { StorageCall } from './storage-proxy.js';
+import type { StorageCall } from './storage-recorder.js';
 
 /** Milliseconds on a clock both benchmark processes share (epoch, sub-millisecond). */
 export const nowMs = (): number => performance.timeOrigin + performance.now();

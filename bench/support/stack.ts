@@ -1,6 +1,6 @@
 /**
- * The rotator as it runs in Azure, for benchmarks. "Azure" (Azurite behind a counting proxy, the emulator
- * with a per-call latency fault, the consumers' webhook receiver) runs in a child process, as it runs on
+ * The rotator as it runs in Azure, for benchmarks. "Azure" (Azurite, the emulator with a per-call latency
+ * fault, the consumers' webhook receiver) runs in child processes, as it runs on
  * other machines in Azure; this process runs what the Functions app runs: the composition root (real SDK
  * clients, fast retry timing) and the local Functions host serving THE function list
  * (`functions/definitions.ts`), with the queue worker timed per invocation. Everything binds 127.0.0.1
@@ -145,8 +145,8 @@ export async function startBenchStack(options: BenchStackOptions): Promise<Bench
       definitions: functionDefinitions.filter(options.functions ?? (() => true)).map(timed),
       port: 0,
       functionKey,
-      // The Functions runtime's own queue polling is not the app's traffic: it goes to Azurite directly.
-      storageConnectionString: azure.directStorageConnectionString,
+      // The Functions runtime's own queue polling is not the app's traffic (HOST_USER_AGENT: not counted).
+      storageConnectionString: azure.storageConnectionString,
       settings: { SWEEP_SCHEDULE: '0 0 0 1 1 *' },
       logger: benchLog,
       timing: { queuePollMinMs: 10, queuePollMaxMs: 50, drainTimeoutMs: 10_000 },

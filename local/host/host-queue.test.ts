@@ -1,3 +1,5 @@
+import dc from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import type { InvocationContext } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +7,7 @@ import type { FunctionDefinition } from '../../functions/definition.js';
 import { type RunningAzurite, startAzurite } from '../azurite.js';
 import { parseHostJson } from './config.js';
 import { encodeQueueMessage, type PoisonMessage, type RunningLocalHost, startLocalHost } from './index.js';
+import { HOST_USER_AGENT } from './queue-listener.js';
 import { randomKey, recordingLogger, waitFor, waitForAsync } from './test-support.js';
 
 interface Seen {
@@ -84,6 +87,27 @@ describe('queue trigger', () => {
       async () => (await queue.getProperties()).approximateMessagesCount === 0,
       'the delete',
     );
+  });
+
+  it("names its own storage traffic (HOST_USER_AGENT), so the benchmark tells it from the app's", async () => {
+    const agents: string[] = [];
+    const record = (message: unknown) => {
+      const { request } = message as { request: ClientRequest };
+      agents.push(`${request.method} ${String(request.getHeader('user-agent'))}`);
+    };
+    dc.subscribe('http.client.request.start', record);
+    try {
+      await queue.sendMessage(encodeQueueMessage({ kind: 'ok', runId: 'ua' }));
+      await waitFor(() => bodiesOf('ok').some((s) => (s.body as { runId?: string }).runId === 'ua'), 'it');
+      await waitFor(() => agents.some((a) => a.startsWith('DELETE ')), 'the delete');
+    } finally {
+      dc.unsubscribe('http.client.request.start', record);
+    }
+    // This test's own send is the only request without it: the host polled, received and deleted.
+    const others = agents.filter((a) => !a.includes(HOST_USER_AGENT));
+    expect(others).toEqual([expect.stringMatching(/^POST /)]);
+    expect(agents.filter((a) => a.startsWith('GET ')).length).toBeGreaterThan(0);
+    expect(agents.every((a) => a.includes(HOST_USER_AGENT) === !a.startsWith('POST '))).toBe(true);
   });
 
   it('retries a failing message after the visibility timeout and poisons it after 5 attempts', async () => {

@@ -50,10 +50,18 @@ export interface QueueListenerOptions {
   onPoison?: PoisonHook;
 }
 
+/**
+ * The start of the user agent of the host's own storage requests (queue polling, message settlement), which
+ * tells them from the app's: in Azure the Functions host makes them, not the worker (`npm run bench` counts
+ * the app's calls only).
+ */
+export const HOST_USER_AGENT = 'local-functions-host';
+
 /** Loaded on first use: the host starts without the storage SDK when no queue function is defined. */
 async function createQueueClient(connectionString: string, queueName: string): Promise<QueueClient> {
   const { QueueServiceClient } = await import('@azure/storage-queue');
   const service = QueueServiceClient.fromConnectionString(connectionString, {
+    userAgentOptions: { userAgentPrefix: HOST_USER_AGENT },
     // No idle keep-alive sockets survive `stop()`; each poll is a short local request anyway.
     keepAliveOptions: { enable: false },
     retryOptions: { maxTries: 3, retryDelayInMs: 100, maxRetryDelayInMs: 1000, tryTimeoutInMs: 30_000 },
