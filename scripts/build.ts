@@ -65,6 +65,11 @@ const LAZY_IMPORTS: Record<string, Record<string, string[]>> = {
   [path.join('src', 'utils', 'getRandomHexString.ts')]: { crypto: ['createHash', 'randomBytes'] },
 };
 
+/** Every specifier `LAZY_IMPORTS` names, as the filter esbuild resolves them with. */
+const LAZY_SPECIFIERS = new RegExp(
+  `^(${[...new Set(Object.values(LAZY_IMPORTS).flatMap((modules) => Object.keys(modules)))].join('|')})$`,
+);
+
 /** The names a library file imports from `specifier`, when that import is made lazy. */
 function lazyNames(importer: string, specifier: string): string[] | undefined {
   for (const [file, modules] of Object.entries(LAZY_IMPORTS)) {
@@ -115,7 +120,7 @@ const entryPlugins = (from: AzureFunctionsFrom): esbuild.Plugin[] => [
       );
       build.onResolve({ filter: /^@azure\/functions$/ }, () => ({ path: path.join(pkg, 'src', 'index.ts') }));
       build.onResolve({ filter: /^@azure\/functions-extensions-base$/ }, () => ({ path: extensionsBase }));
-      build.onResolve({ filter: /^(http|net|cookie|crypto)$/ }, (args) => {
+      build.onResolve({ filter: LAZY_SPECIFIERS }, (args) => {
         const names = lazyNames(args.importer, args.path);
         return names ? { path: args.path, namespace: 'lazy', pluginData: names } : undefined;
       });
