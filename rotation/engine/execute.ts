@@ -16,6 +16,7 @@ import { RotationError } from '../errors.js';
 import { RUN_PHASES } from '../kinds.js';
 import { finishHandOver } from '../manual/finish.js';
 import type { RunRecord, RunRequest } from '../ports.js';
+import { behindCalls } from './behind-calls.js';
 import { escalateManualRun } from './compromise.js';
 import type { EngineDeps } from './deps.js';
 import { RunFlow } from './flow.js';
@@ -78,16 +79,19 @@ async function runUnderLease(
 ): Promise<RunRecord> {
   const now = deps.clock.now();
   const head = headStart(deps, target, request);
-  const row = await createOrGet(
-    deps.journal,
-    newRunRecord({
-      id: target.runId,
-      group: target.group,
-      triggerVersion: target.triggerVersion,
-      request,
-      now,
-    }),
-  );
+  const readRow = () =>
+    createOrGet(
+      deps.journal,
+      newRunRecord({
+        id: target.runId,
+        group: target.group,
+        triggerVersion: target.triggerVersion,
+        request,
+        now,
+      }),
+    );
+  // The group's Key Vault and provider reads leave first; the row is read while they are in flight.
+  const row = await (head ? behindCalls(readRow) : readRow());
   const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
   const flow = new RunFlow(deps, target.group, request, writer);
   const decision = startDecision(writer.run, request, now, deps.settings);

@@ -5,6 +5,7 @@
  * else writes the group while these reads are used.
  */
 import type { RunRecord, RunRequest } from '../ports.js';
+import { behindCalls } from './behind-calls.js';
 import type { EngineDeps } from './deps.js';
 import { type GroupReads, prepareProvider, readGroupCurrents } from './flow.js';
 import type { BoundProvider } from './provider.js';
@@ -17,7 +18,10 @@ export function headStart(deps: EngineDeps, target: RunTarget, request: RunReque
   return {
     reads: readGroupCurrents(deps, target.group),
     bound,
-    others: request.compromised ? undefined : settle(otherRuns(deps, target.group, target.runId)),
+    // The spacing query is built once the reads have left (`behindCalls`).
+    others: request.compromised
+      ? undefined
+      : settle(behindCalls(() => otherRuns(deps, target.group, target.runId))),
   };
 }
 

@@ -2,6 +2,7 @@
 import { joinOpenTask } from '../manual/one-task.js';
 import { newTask, taskText } from '../manual/task.js';
 import type { IssuedCredential, RunRecord, SecretVersion } from '../ports.js';
+import { behindCalls } from './behind-calls.js';
 import { manualCompromiseTasks } from './compromise.js';
 import { callIssue, ensureCredential, issuedChange, recordIssued } from './credential.js';
 import type { RunFlow } from './flow.js';
@@ -64,8 +65,10 @@ export async function issue(flow: RunFlow): Promise<IssueOutcome> {
   // Validation only reads (it acts on nothing outside), so it runs while `issued` is being journaled: a
   // crash meanwhile leaves the journal at `claimed`, exactly as a crash right after the provider issued
   // does, and resumes the same way. Promotion starts only once `issued` is in the journal.
-  const recorded = recordIssued(flow, result.credential, currents);
+  // The validation call leaves first: the journal's request is built while it is in flight.
+  flow.adoptCredential(result.credential);
   const checked = checkCredential(flow);
+  const recorded = behindCalls(() => recordIssued(flow, result.credential, currents));
   const [record, check] = await Promise.allSettled([recorded, checked]);
   if (record.status === 'rejected') throw record.reason; // a lost lease or journal first: nothing to report
   flow.attempting = 'validated';

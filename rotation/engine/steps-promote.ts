@@ -2,6 +2,7 @@
 import { RotationError } from '../errors.js';
 import type { RunStatus } from '../kinds.js';
 import type { ConsumerOutcome, RunRecord } from '../ports.js';
+import { behindCalls } from './behind-calls.js';
 import { disableLeakedForFlow } from './compromise.js';
 import { ensureCredential, valueFor } from './credential.js';
 import type { RunFlow } from './flow.js';
@@ -94,8 +95,9 @@ export async function promote(flow: RunFlow): Promise<RunChange | undefined> {
 export async function promoteWhileJournaling(flow: RunFlow): Promise<RunChange | undefined> {
   await flow.writer.confirmHeld();
   const validatedAt = flow.now();
-  const recorded = flow.writer.save((d) => enterPhase(d, 'validated', validatedAt));
+  // The Key Vault writes leave first: the journal's request is built while they are in flight.
   const promoting = promote(flow);
+  const recorded = behindCalls(() => flow.writer.save((d) => enterPhase(d, 'validated', validatedAt)));
   const [record, promoted] = await Promise.allSettled([recorded, promoting]);
   if (record.status === 'rejected') throw record.reason; // a lost lease first: this worker must stop
   if (promoted.status === 'rejected') throw promoted.reason;
@@ -117,8 +119,9 @@ export async function propagateWhileJournaling(
 ): Promise<void> {
   // Telling consumers acts on the outside world: only on a fresh confirmation of the lease.
   await flow.writer.confirmHeld();
-  const recorded = flow.writer.save(promoted);
+  // The consumers are told first: the journal's request is built while their calls are in flight.
   const told = flow.deps.propagator.propagate(flow.writer.preview(promoted), flow.group);
+  const recorded = behindCalls(() => flow.writer.save(promoted));
   const [record, outcomes] = await Promise.allSettled([recorded, told]);
   if (record.status === 'rejected') throw record.reason;
   flow.attempting = 'propagated';
