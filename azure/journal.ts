@@ -133,6 +133,8 @@ function secretsMatch(entity: Record<string, unknown>, secret: string | undefine
 }
 
 type Odata = (strings: TemplateStringsArray, ...values: unknown[]) => string;
+/** The SDK's `odata` tag, once loaded (a failed load is retried: the promise is dropped). */
+let odataTag: Promise<Odata> | undefined;
 
 /** Builds the OData filter for a history query. Exported for tests. */
 export function historyFilterExpression(filter: HistoryFilter, odata: Odata): string | undefined {
@@ -165,9 +167,16 @@ export class TableJournal implements Journal {
   /** The client, with the table created on first use (see `tableOnFirstUse`). */
   private readonly client: () => Promise<TableClient>;
 
+  /** `odata`, from the module `client()` loaded: looked up once, not one `import()` per query. */
   private async odata(): Promise<Odata> {
-    const { odata } = await import('@azure/data-tables');
-    return odata as Odata;
+    odataTag ??= import('@azure/data-tables').then(
+      ({ odata }) => odata as Odata,
+      (error: unknown) => {
+        odataTag = undefined;
+        throw error;
+      },
+    );
+    return odataTag;
   }
 
   async get(id: string, where?: RunWhere): Promise<{ run: RunRecord; etag: string } | undefined> {

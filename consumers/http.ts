@@ -13,13 +13,28 @@ export interface PostResult {
   status: number;
 }
 
+type Axios = typeof import('axios').default;
+let axiosModule: Promise<Axios> | undefined;
+
+/** axios, loaded on the first request and kept (a failed load is retried on the next). */
+function loadAxios(): Promise<Axios> {
+  axiosModule ??= import('axios').then(
+    (module) => module.default,
+    (error: unknown) => {
+      axiosModule = undefined;
+      throw error;
+    },
+  );
+  return axiosModule;
+}
+
 /** POSTs a pre-serialised JSON body; resolves on 2xx, throws an axios error otherwise. */
 export async function postJson(
   url: string,
   rawBody: string,
   options: { headers?: Record<string, string>; timeoutMs: number },
 ): Promise<PostResult> {
-  const { default: axios } = await import('axios');
+  const axios = await loadAxios();
   const response = await axios.post(url, rawBody, {
     headers: { 'content-type': 'application/json; charset=utf-8', ...options.headers },
     timeout: options.timeoutMs,
@@ -34,7 +49,7 @@ export async function postJson(
 
 /** GETs a URL and reports its status without throwing for non-2xx (health checks). */
 export async function getStatus(url: string, timeoutMs: number): Promise<number> {
-  const { default: axios } = await import('axios');
+  const axios = await loadAxios();
   const response = await axios.get(url, {
     timeout: timeoutMs,
     responseType: 'text',
