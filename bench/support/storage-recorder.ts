@@ -5,7 +5,8 @@
  *
  * A request to one of Azurite's ports counts unless it is the local Functions host's own queue traffic
  * (its user agent starts with `HOST_USER_AGENT`): in Azure the host, not the worker, polls the queue. Times
- * are the client's, on the shared clock (`nowMs`): request created → response headers received.
+ * are the client's, on the shared clock (`nowMs`): request created → response headers received. The
+ * handlers only keep the raw request; it is parsed in `drain`, between rounds, not on the rotator's time.
  */
 
 import dc from 'node:diagnostics_channel';
@@ -53,11 +54,23 @@ function endpointsOf(connectionString: string): { byHost: Map<string, StorageSer
   return { byHost, account };
 }
 
+/** What the channels' handlers keep of a request: taken as is, read in `drain` (outside the run). */
+interface RawCall {
+  service: StorageService;
+  method: string;
+  /** The request's path with its query, as sent. */
+  path: string;
+  leaseAction: unknown;
+  status: number;
+  startMs: number;
+  endMs: number;
+}
+
 export class StorageRecorder {
   readonly #byHost: Map<string, StorageService>;
   readonly #account: string;
   readonly #started = new WeakMap<ClientRequest, { startMs: number; service: StorageService }>();
-  #pending: StorageCall[] = [];
+  #pending: RawCall[] = [];
 
   readonly #onStart = (message: unknown) => {
     const { request } = message as { request: ClientRequest };
@@ -67,25 +80,38 @@ export class StorageRecorder {
     this.#started.set(request, { startMs: nowMs(), service });
   };
 
+  /** Runs in the rotator's process while it works: keeps the raw request, parses nothing. */
   readonly #onResponse = (message: unknown) => {
     const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
     const started = this.#started.get(request);
     if (!started) return;
     this.#started.delete(request);
-    const url = new URL(request.path, 'http://storage');
-    const path = url.pathname.startsWith(this.#account)
-      ? url.pathname.slice(this.#account.length)
-      : url.pathname;
     this.#pending.push({
       service: started.service,
       method: request.method,
-      path: decodeURIComponent(path) || '/',
-      op: operationOf(url, request.getHeader('x-ms-lease-action')),
+      path: request.path,
+      leaseAction: request.getHeader('x-ms-lease-action'),
       status: response.statusCode ?? 0,
       startMs: started.startMs,
       endMs: nowMs(),
     });
   };
+
+  #describe(raw: RawCall): StorageCall {
+    const url = new URL(raw.path, 'http://storage');
+    const path = url.pathname.startsWith(this.#account)
+      ? url.pathname.slice(this.#account.length)
+      : url.pathname;
+    return {
+      service: raw.service,
+      method: raw.method,
+      path: decodeURIComponent(path) || '/',
+      op: operationOf(url, raw.leaseAction),
+      status: raw.status,
+      startMs: raw.startMs,
+      endMs: raw.endMs,
+    };
+  }
 
   /** Starts counting requests to the storage `connectionString` names. */
   constructor(connectionString: string) {
@@ -98,7 +124,7 @@ export class StorageRecorder {
   drain(): StorageCall[] {
     const calls = this.#pending;
     this.#pending = [];
-    return calls;
+    return calls.map((raw) => this.#describe(raw));
   }
 
   stop(): void {
