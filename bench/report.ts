@@ -123,7 +123,7 @@ const STORAGE_WHY: Record<string, string> = {
   'blob PUT':
     'the lease blob of a run slot used for the first time (slots are tried from a random start, to spread instances; 8 blobs, each created once)',
   'lease renew':
-    "a step acts only on a confirmation of the group lease younger than 500 ms (a worker that stalled past its lease must not act); when the one in hand would be older by then, it is renewed alongside the phase's journal write (no round trip of its own): a run whose steps are fast renews rarely or never",
+    "a step acts only on a confirmation of the group lease younger than 500 ms (a worker that stalled past its lease must not act); when the one in hand would be older by then, it is renewed alongside the phase's journal write (no round trip of its own), except alongside `promoted` when propagation is the last step (no step that acts follows it): a run whose steps are fast renews rarely or never",
   'lease release': 'both leases, released together',
   'queue send (rotation-runs)': 'the run request',
 };

@@ -206,6 +206,29 @@ describe('round trips per rotation', () => {
     expect(calls.indexOf('provider.validate')).toBeLessThan(renewals[0]!);
   });
 
+  it('takes no lease confirmation with `promoted` when propagation is the last step, and one when revocation follows', async () => {
+    const renewalsAfterTelling = async (compromised: boolean) => {
+      const { world, request } = createScenario();
+      await enqueueRotation(
+        world.deps,
+        request(compromised ? { compromised: true, trigger: { kind: 'http' } } : {}),
+      );
+      world.faults.resetCalls();
+      // The consumers are told 300 ms after the last confirmation: it would be stale by a next step.
+      world.faults.onCall((hit) => {
+        if (hit.op === 'propagator.propagate') world.clock.advance(300);
+      });
+      const [run] = await world.drain();
+      expect(run).toMatchObject({ status: compromised ? 'revoked' : 'done' });
+      const calls = world.faults.calls;
+      const told = calls.indexOf('propagator.propagate');
+      expect(told).toBeGreaterThan(0);
+      return calls.slice(told).filter((op) => op === 'lease.renew').length;
+    };
+    expect(await renewalsAfterTelling(false)).toBe(0);
+    expect(await renewalsAfterTelling(true)).toBe(1);
+  });
+
   it('validates while `issued` is journaled (validation acts on nothing; its call leaves first), and journals `validated` only after', async () => {
     const { world, request } = createScenario();
     await enqueueRotation(world.deps, request());

@@ -138,15 +138,18 @@ export class RunWriter {
    * Journals a change. While the run goes on (queued or running), the lease is confirmed alongside the
    * write when needed (`LeaseKeeper.confirmAhead`), so the step that follows acts on a fresh confirmation
    * without a round trip of its own; a lost lease is reported (`LeaseLost`) even when the write landed.
+   * `actsNext: false`: no step that acts on the outside world follows this write (only the run's last
+   * journal write does), so nothing would use that confirmation and it is not taken.
    */
-  async save(change: RunChange): Promise<RunRecord> {
+  async save(change: RunChange, options: { actsNext?: boolean } = {}): Promise<RunRecord> {
     this.guard();
     const draft = this.preview(change);
     draft.updatedAt = this.clock.now().toISOString();
     const goesOn = draft.status === 'queued' || draft.status === 'running';
+    const confirmAhead = goesOn && options.actsNext !== false;
     const [write, confirmation] = await Promise.allSettled([
       this.journal.replace(draft, this.etag),
-      goesOn ? this.lease?.confirmAhead() : undefined,
+      confirmAhead ? this.lease?.confirmAhead() : undefined,
     ]);
     if (write.status === 'fulfilled') {
       this.current = draft;
@@ -160,7 +163,7 @@ export class RunWriter {
     if (write.status === 'fulfilled') return structuredClone(draft);
     if (!isRotationError(write.reason, 'RunInProgress')) throw write.reason;
     if (!(await this.adoptUnconfirmed())) throw write.reason;
-    return this.save(change);
+    return this.save(change, options);
   }
 
   /** True when the journal holds the unconfirmed write (now adopted as the current state). */

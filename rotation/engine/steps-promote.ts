@@ -119,9 +119,12 @@ export async function propagateWhileJournaling(
 ): Promise<void> {
   // Telling consumers acts on the outside world: only on a fresh confirmation of the lease.
   await flow.writer.confirmHeld();
-  // The consumers are told first: the journal's request is built while their calls are in flight.
+  // The consumers are told first: the journal's request is built while their calls are in flight. When
+  // propagation is the last step, only the final journal write follows: no lease confirmation is taken
+  // for it.
   const told = flow.deps.propagator.propagate(flow.writer.preview(promoted), flow.group);
-  const recorded = behindCalls(() => flow.writer.save(promoted));
+  const endsNext = options.last === true && !flow.run.compromised; // as `recordPropagation` decides
+  const recorded = behindCalls(() => flow.writer.save(promoted, { actsNext: !endsNext }));
   const [record, outcomes] = await Promise.allSettled([recorded, told]);
   if (record.status === 'rejected') throw record.reason;
   flow.attempting = 'propagated';
