@@ -1,8 +1,9 @@
 /**
  * What a run reads whatever its journal row says — the group's current versions, the group's other runs
- * (spacing) and the provider's own preparation — started alongside the row's read instead of after it
- * (`npm run bench`: one round trip fewer before the claim). Only once the group's lease is held: nothing
- * else writes the group while these reads are used.
+ * (spacing) and the provider's own preparation — started with the row's read instead of after it
+ * (`npm run bench`: one round trip fewer before the claim). The Key Vault and provider reads leave first;
+ * the row's read and the spacing query go out behind them (`behindCalls`). Only once the group's lease is
+ * held: nothing else writes the group while these reads are used.
  */
 import type { RunRecord, RunRequest } from '../ports.js';
 import { behindCalls } from './behind-calls.js';

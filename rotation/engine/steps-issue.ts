@@ -64,11 +64,11 @@ export async function issue(flow: RunFlow): Promise<IssueOutcome> {
   }
   // Validation only reads (it acts on nothing outside), so it runs while `issued` is being journaled: a
   // crash meanwhile leaves the journal at `claimed`, exactly as a crash right after the provider issued
-  // does, and resumes the same way. Promotion starts only once `issued` is in the journal.
-  // The validation call leaves first: the journal's request is built while it is in flight.
+  // does, and resumes the same way. Promotion starts only once `issued` is in the journal. The validation
+  // call leaves first: the journal's request is built while it is in flight.
   flow.adoptCredential(result.credential);
   const checked = checkCredential(flow);
-  const recorded = behindCalls(() => recordIssued(flow, result.credential, currents));
+  const recorded = behindCalls(() => flow.writer.save(issuedChange(flow, result.credential, currents)));
   const [record, check] = await Promise.allSettled([recorded, checked]);
   if (record.status === 'rejected') throw record.reason; // a lost lease or journal first: nothing to report
   flow.attempting = 'validated';

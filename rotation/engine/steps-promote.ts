@@ -123,8 +123,9 @@ export async function propagateWhileJournaling(
   // propagation is the last step, only the final journal write follows: no lease confirmation is taken
   // for it.
   const told = flow.deps.propagator.propagate(flow.writer.preview(promoted), flow.group);
-  const endsNext = options.last === true && !flow.run.compromised; // as `recordPropagation` decides
-  const recorded = behindCalls(() => flow.writer.save(promoted, { actsNext: !endsNext }));
+  const recorded = behindCalls(() =>
+    flow.writer.save(promoted, { actsNext: !endsWithPropagation(flow, options) }),
+  );
   const [record, outcomes] = await Promise.allSettled([recorded, told]);
   if (record.status === 'rejected') throw record.reason;
   flow.attempting = 'propagated';
@@ -140,6 +141,14 @@ export async function propagate(flow: RunFlow, options: { last?: boolean } = {})
   flow.attempting = 'propagated';
   const outcomes = await flow.deps.propagator.propagate(flow.writer.snapshot(), flow.group);
   await recordPropagation(flow, outcomes, options);
+}
+
+/**
+ * `last` (a rotation with nothing to revoke): the run ends with the write that journals `propagated`, one
+ * journal write fewer. Compromised runs always revoke, so `finish` and its alert are still theirs.
+ */
+function endsWithPropagation(flow: RunFlow, options: { last?: boolean }): boolean {
+  return options.last === true && !flow.run.compromised;
 }
 
 /** Alerts on consumers that failed, and journals `propagated` (and `done` when nothing follows). */
@@ -160,9 +169,7 @@ async function recordPropagation(
             .map((o) => `${o.name} (${o.detail ?? 'failed'})`)
             .join(', ')} failed. Repropagate with POST /api/runs/${flow.run.id}/propagate.`,
         );
-  // `last` (a rotation with nothing to revoke): the run ends with this write, one journal write fewer.
-  // Compromised runs always revoke, so `finish` and its alert are still theirs.
-  const last = options.last === true && !flow.run.compromised;
+  const last = endsWithPropagation(flow, options);
   await flow.writer.save((d) => {
     enterPhase(d, 'propagated', flow.now());
     d.consumers = outcomes;
