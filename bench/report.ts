@@ -188,6 +188,20 @@ function section1(r: PerRotationResult): string {
   ].join('\n');
 }
 
+/**
+ * Engine ÷ floor round by round (each floor round follows its engine round), as the middle half of the
+ * rounds: how much of the ratio of medians is this machine's noise.
+ */
+function pairedSpread(result: StrategyResult): string {
+  const ratios = result.floor
+    .map((f, i) => (result.steady[i]?.workerMs ?? Number.NaN) / f.wallMs)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  if (ratios.length < 4) return '';
+  const at = (q: number) => ratios[Math.round(q * (ratios.length - 1))]!;
+  return ` (round by round, middle half: ${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)})`;
+}
+
 /** Median of the floor's rounds (the chain made by hand), or undefined for a strategy measured once. */
 function floorOf(result: StrategyResult): number | undefined {
   return result.floor.length > 0 ? median(result.floor.map((f) => f.wallMs)) : undefined;
@@ -209,7 +223,7 @@ function section2(r: PerRotationResult): string {
       floor === undefined
         ? '– (measured once)'
         : `${ms(floor)} = ${x2(floor / chain)} of the chain (median of ${result.floor.length})`,
-      floor === undefined ? '–' : `**${x2(wall / floor)}**`,
+      floor === undefined ? '–' : `**${x2(wall / floor)}**${pairedSpread(result)}`,
       ms(sample.networkBusyMs),
       `${ms(sample.storageOnlyMs)} / ${ms(wall - sample.networkBusyMs - sample.storageOnlyMs)}`,
       ms(median(result.steady.map((s) => s.endToEndMs))),
