@@ -3,6 +3,7 @@ import { FakeClock } from '../fakes/clock.js';
 import { FaultInjector } from '../fakes/faults.js';
 import { FakeLockManager } from '../fakes/locks.js';
 import { MemoryLogger } from '../fakes/logger.js';
+import type { LockManager } from '../ports.js';
 import { acquireGroupLease } from './lease-keeper.js';
 
 const timing = { leaseSeconds: 30, leaseRenewEveryMs: 10_000 };
@@ -115,15 +116,118 @@ describe('LeaseKeeper', () => {
       await keeper.stop();
     });
 
-    it('takes a confirmation that storage failed to answer as no loss while the lease has time left', async () => {
+    it('only logs a confirmation storage failed to answer ahead of a step; the step asks again and will not act without one', async () => {
       const { clock, faults, log, deps } = setup();
       const keeper = await acquireGroupLease(deps, 'kv', 'g', fresh);
-      faults.inject({ op: 'lease.renew', times: 1 });
+      faults.inject({ op: 'lease.renew', times: 2 });
       clock.advance(300);
       await keeper.confirmAhead();
       expect(log.lines.map((l) => l.message)).toContain(
-        'lease confirmation failed; relying on the last renewal',
+        'lease confirmation failed; the next step asks again',
       );
+      clock.advance(300);
+      await expect(keeper.confirmFresh()).rejects.toMatchObject({
+        code: 'AzureUnavailable',
+        transient: true,
+      });
+      keeper.assertHeld(); // not lost: the run tries again later
+      await keeper.confirmFresh(); // storage answers again
+      expect(faults.calls.filter((c) => c === 'lease.renew')).toHaveLength(3);
+      await keeper.stop();
+    });
+
+    it('will not act on an old renewal when storage cannot confirm and the lease was broken meanwhile', async () => {
+      const { clock, faults, locks, deps } = setup();
+      const keeper = await acquireGroupLease(deps, 'kv', 'g', fresh);
+      clock.advance(2_000);
+      locks.breakLease('kv/g'); // an operator breaks it; another worker takes the group
+      expect(await locks.tryAcquire('kv/g', 30)).toBeDefined();
+      faults.inject({ op: 'lease.renew', times: 1 });
+      await expect(keeper.confirmFresh()).rejects.toMatchObject({ transient: true });
+      await expect(keeper.confirmFresh()).rejects.toMatchObject({ code: 'LeaseLost' });
+      await keeper.stop();
+    });
+
+    it('dates a confirmation from when it was asked: an answer read after a pause is not fresh', async () => {
+      const { clock, deps } = setup();
+      const breakable = new FakeLockManager(clock);
+      let answer: (() => void) | undefined;
+      let renewals = 0;
+      const slowLocks: LockManager = {
+        async tryAcquire(key, seconds) {
+          const lease = await breakable.tryAcquire(key, seconds);
+          if (!lease) return undefined;
+          return {
+            key: lease.key,
+            release: () => lease.release(),
+            async renew() {
+              renewals += 1;
+              // storage renews at once; the answer is read only when `answer()` is called
+              const renewed = lease.renew();
+              if (renewals === 1) await new Promise<void>((resolve) => (answer = resolve));
+              return renewed;
+            },
+          };
+        },
+      };
+      const keeper = await acquireGroupLease({ ...deps, locks: slowLocks }, 'kv', 'g', fresh);
+      clock.advance(1_000);
+      const confirming = keeper.confirm();
+      await tick();
+      // the process pauses with the answer unread; the lease is broken and another worker takes the group
+      clock.advance(3_000);
+      breakable.breakLease('kv/g');
+      expect(await breakable.tryAcquire('kv/g', 30)).toBeDefined();
+      answer!();
+      await confirming; // the renewal itself succeeded, before the break
+      await expect(keeper.confirmFresh()).rejects.toMatchObject({ code: 'LeaseLost' });
+      expect(renewals).toBe(2);
+      await keeper.stop();
+    });
+
+    it('asks again when a renewal is answered later than freshMs after it was asked, and gives up after three', async () => {
+      const { clock, faults, locks, deps } = setup();
+      const delays = [700, 0, 700, 700, 700];
+      const slow: LockManager = {
+        async tryAcquire(key, seconds) {
+          const lease = await locks.tryAcquire(key, seconds);
+          if (!lease) return undefined;
+          return {
+            ...lease,
+            async renew() {
+              await lease.renew();
+              clock.advance(delays.shift() ?? 0); // the answer read this much later
+            },
+          };
+        },
+      };
+      const keeper = await acquireGroupLease({ ...deps, locks: slow }, 'kv', 'g', fresh);
+      clock.advance(1_000);
+      faults.resetCalls();
+      await keeper.confirmFresh(); // 700 ms late, then on time
+      expect(faults.calls).toEqual(['lease.renew', 'lease.renew']);
+      clock.advance(1_000);
+      await expect(keeper.confirmFresh()).rejects.toMatchObject({
+        code: 'AzureUnavailable',
+        transient: true,
+      });
+      expect(faults.calls).toHaveLength(5);
+      await keeper.stop();
+    });
+
+    it('dates the first confirmation from when the lease was asked for', async () => {
+      const { clock, faults, locks, deps } = setup();
+      const pausing: LockManager = {
+        async tryAcquire(key, seconds) {
+          const lease = await locks.tryAcquire(key, seconds);
+          clock.advance(600); // the answer read late
+          return lease;
+        },
+      };
+      const keeper = await acquireGroupLease({ ...deps, locks: pausing }, 'kv', 'g', fresh);
+      faults.resetCalls();
+      await keeper.confirmFresh();
+      expect(faults.calls).toEqual(['lease.renew']);
       await keeper.stop();
     });
 

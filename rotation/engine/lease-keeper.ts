@@ -7,10 +7,19 @@
  * one alongside the journal write that precedes the step (`RunWriter.save` → `confirmAhead`), so it costs
  * no round trip of its own; only a run that was held up between that write and its step (a pause, a slow
  * write) confirms again, on its own, before it acts (`confirmFresh`).
+ *
+ * A confirmation is dated from when it was *asked*, never from when its answer was read: an answer can
+ * sit unread in a socket while the process is paused, and the lease be broken and the group rotated by
+ * another worker meanwhile (crash-resume's stall cases found this in CI). And a step never acts on a
+ * confirmation storage did not give: when asking fails, the step fails (transiently) instead of acting on
+ * an older renewal, because a lease can be broken (an operator, a test) long before it would expire.
  */
 import { describeError, isRotationError, RotationError } from '../errors.js';
 import type { Clock, Lease, LockManager, Logger } from '../ports.js';
 import { groupLeaseKey } from './identity.js';
+
+/** Renewals `confirmFresh` asks for before it gives up on a fresh confirmation. */
+const FRESH_ATTEMPTS = 3;
 
 export class LeaseKeeper {
   private readonly abort = new AbortController();
@@ -28,10 +37,12 @@ export class LeaseKeeper {
       renewEveryMs: number;
       /** How old a confirmation may be when a step acts on it (see the class comment). */
       freshMs?: number;
+      /** When the lease was asked for (the lease runs, and was confirmed, from then); default now. */
+      askedAt?: number;
       log: Logger;
     },
   ) {
-    this.lastRenewedAt = clock.now().getTime();
+    this.lastRenewedAt = options.askedAt ?? clock.now().getTime();
     this.confirmedAt = this.lastRenewedAt;
     this.loop = this.renewLoop();
   }
@@ -56,55 +67,79 @@ export class LeaseKeeper {
    * Renews the lease now, before a step acts on the outside world (regenerates a key, writes Key Vault):
    * a worker that stalled past its lease (a long pause, a partition) must find out before it acts, not at
    * its next journal write — by then it may have regenerated the key another worker has just promoted.
-   * A storage hiccup is not a loss: the lease stays ours until it runs out, which `assertHeld` checks.
+   * Throws `LeaseLost` when storage says the lease is not ours, and the storage error (transient) when it
+   * does not answer: the lease may be ours still, but nothing confirms it (see the class comment).
    */
   async confirm(): Promise<void> {
     this.assertHeld();
     const asked = this.clock.now().getTime();
     try {
       await this.lease.renew();
-      this.renewed(asked);
     } catch (error) {
       if (isRotationError(error, 'LeaseLost')) {
         this.lostError = error;
         this.options.log.error('lease lost', { lease: this.key });
-        throw error;
       }
-      this.options.log.warn('lease confirmation failed; relying on the last renewal', {
-        lease: this.key,
-        ...describeError(error),
-      });
-      this.assertHeld();
+      throw error;
     }
+    this.renewed(asked);
   }
 
   /**
-   * Throws `LeaseLost` unless the lease is ours now: a confirmation younger than `freshMs` is taken as
-   * is (see the class comment); an older one is renewed first (`confirm`).
+   * Throws unless storage confirmed the lease no more than `freshMs` ago: a younger confirmation is taken
+   * as is (see the class comment); otherwise the lease is renewed first (`confirm`). A renewal whose
+   * answer came back later than `freshMs` after it was asked (the process paused meanwhile) is not fresh
+   * either: it is asked again, up to {@link FRESH_ATTEMPTS} times.
    */
   async confirmFresh(): Promise<void> {
     this.assertHeld();
-    const age = this.clock.now().getTime() - this.confirmedAt;
-    if (age >= 0 && age < (this.options.freshMs ?? 0)) return;
-    await this.confirm();
+    const freshMs = this.options.freshMs ?? 0;
+    if (this.confirmedWithin(freshMs)) return;
+    for (let attempt = 1; ; attempt++) {
+      await this.confirm();
+      if (freshMs === 0 || this.confirmedWithin(freshMs)) return;
+      if (attempt === FRESH_ATTEMPTS) {
+        throw new RotationError(
+          'AzureUnavailable',
+          `storage took over ${freshMs} ms to confirm the lease on ${this.key}, ${FRESH_ATTEMPTS} times: not acting on it`,
+          { transient: true },
+        );
+      }
+    }
   }
 
   /**
    * Called alongside a journal write that a step follows: confirms now unless the confirmation in hand is
    * younger than half of `freshMs` (then it is still fresh when the step starts, a write later). A fast
    * run is thus not charged a renewal per phase; what a step acts on is still checked by `confirmFresh`.
+   * A storage error here is only logged: the step's `confirmFresh` asks again and decides.
    */
   async confirmAhead(): Promise<void> {
     this.assertHeld();
-    const age = this.clock.now().getTime() - this.confirmedAt;
-    if (age >= 0 && age < (this.options.freshMs ?? 0) / 2) return;
-    await this.confirm();
+    if (this.confirmedWithin((this.options.freshMs ?? 0) / 2)) return;
+    try {
+      await this.confirm();
+    } catch (error) {
+      if (isRotationError(error, 'LeaseLost')) throw error;
+      this.options.log.warn('lease confirmation failed; the next step asks again', {
+        lease: this.key,
+        ...describeError(error),
+      });
+    }
   }
 
-  /** A renewal asked for at `askedAt` succeeded: the lease runs for `leaseSeconds` from then. */
+  private confirmedWithin(ms: number): boolean {
+    const age = this.clock.now().getTime() - this.confirmedAt;
+    return age >= 0 && age < ms;
+  }
+
+  /**
+   * A renewal asked for at `askedAt` succeeded: the lease runs for `leaseSeconds` from then, and was
+   * confirmed then (not when the answer was read: see the class comment).
+   */
   private renewed(askedAt: number): void {
-    this.lastRenewedAt = askedAt;
-    this.confirmedAt = this.clock.now().getTime();
+    this.lastRenewedAt = Math.max(this.lastRenewedAt, askedAt);
+    this.confirmedAt = Math.max(this.confirmedAt, askedAt);
   }
 
   /** Stops renewing and releases the lease. Never throws: a lease left behind expires by itself. */
@@ -163,6 +198,7 @@ export async function acquireGroupLease(
   timing: { leaseSeconds: number; leaseRenewEveryMs: number; leaseFreshMs?: number },
 ): Promise<LeaseKeeper> {
   const key = groupLeaseKey(vault, group);
+  const askedAt = deps.clock.now().getTime();
   const lease = await deps.locks.tryAcquire(key, timing.leaseSeconds);
   if (!lease) {
     throw new RotationError(
@@ -178,6 +214,7 @@ export async function acquireGroupLease(
     leaseSeconds: timing.leaseSeconds,
     renewEveryMs: timing.leaseRenewEveryMs,
     ...(timing.leaseFreshMs === undefined ? {} : { freshMs: timing.leaseFreshMs }),
+    askedAt,
     log: deps.log,
   });
 }

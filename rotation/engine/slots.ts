@@ -127,6 +127,7 @@ export async function tryAcquireSlot(
   for (let k = 0; k < limit; k++) {
     const index = (start + k) % limit;
     if (held.has(index)) continue;
+    const askedAt = deps.clock.now().getTime();
     const lease = await deps.locks.tryAcquire(slotKey(index), timing.leaseSeconds);
     if (lease) {
       held.add(index);
@@ -134,7 +135,12 @@ export async function tryAcquireSlot(
       return new SlotKeeper(
         lease,
         deps.clock,
-        { leaseSeconds: timing.leaseSeconds, renewEveryMs: timing.leaseRenewEveryMs, log: deps.log },
+        {
+          leaseSeconds: timing.leaseSeconds,
+          renewEveryMs: timing.leaseRenewEveryMs,
+          askedAt,
+          log: deps.log,
+        },
         () => {
           mine.delete(index);
           wakeOneWaiter(deps.locks);

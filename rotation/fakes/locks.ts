@@ -42,6 +42,11 @@ export class FakeLockManager implements LockManager {
     return this.leaseFor(key, holder.leaseId);
   }
 
+  /** Breaks the lease on `key` at once, as an operator's (or a test's) break with no break period does. */
+  breakLease(key: string): void {
+    this.holders.delete(key);
+  }
+
   /** True when someone holds an unexpired lease on `key`. */
   isHeld(key: string): boolean {
     const held = this.holders.get(key);
