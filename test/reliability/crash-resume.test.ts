@@ -3,9 +3,10 @@
  * after the journal write that enters it, or right before (the journal write lost while the step's effect,
  * e.g. the Key Vault versions, already happened) — or between the two Key Vault writes of a group; a new
  * worker takes the run over once the dead worker's leases are broken and its queue message reappears, and
- * finishes it from the journal and Key Vault's `RotationId` tags. Two more cases break the lease of a
- * worker that is alive but stalled: a new worker finishes the run, and the stalled one, resumed, writes
- * nothing. Every case: the invariant holds throughout, every secret of the group gets exactly one new
+ * finishes it from the journal and Key Vault's `RotationId` tags. More cases break the lease of a worker
+ * that is alive but stalled (some with a lease renewal that storage granted before the break but the
+ * worker reads only after the stall): a new worker finishes the run, and the stalled one, resumed, acts on
+ * nothing and writes nothing. Every case: the invariant holds throughout, every secret of the group gets exactly one new
  * version carrying the run's id, siblings share one working key, and the journal holds one run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +64,20 @@ const CASES: Case[] = [
     plan: { point: 'journal', phase: 'validated', when: 'after-write', action: 'stall' },
     compromised: true,
   },
+  // The stalled worker's last renewal succeeded before the break, but it reads the answer only after the
+  // stall: that answer must not count as a fresh confirmation (CI caught a worker regenerating the key
+  // another worker had just promoted, when a renewal happened to be in flight as the process froze).
+  ...(['claimed', 'issued', 'validated'] as const).map((phase) => ({
+    name: `lease broken while the worker stalls after journaling ${phase}, a renewal's answer unread`,
+    plan: {
+      point: 'journal' as const,
+      phase,
+      when: 'after-write' as const,
+      action: 'stall' as const,
+      renewal: 'answer-read-after-stall' as const,
+    },
+    compromised: phase === 'validated',
+  })),
 ];
 
 const groupOf = (i: number) => ({

@@ -8,7 +8,17 @@ import type { RunPhase } from '../../../rotation/kinds.js';
 import type { WorkerProcessSpec } from './stack.js';
 
 export type CrashPlan =
-  | { point: 'journal'; phase: RunPhase; when: 'after-write' | 'before-write'; action: 'kill' | 'stall' }
+  | {
+      point: 'journal';
+      phase: RunPhase;
+      when: 'after-write' | 'before-write';
+      action: 'kill' | 'stall';
+      /**
+       * A stall only: the group lease's next renewal reaches storage before the stall, and the worker
+       * reads its answer only after it (an answer left in a socket while the process is frozen).
+       */
+      renewal?: 'answer-read-after-stall';
+    }
   | { point: 'kv-set'; count: number; action: 'kill' | 'stall' };
 
 export interface WorkerChildSpec extends WorkerProcessSpec {

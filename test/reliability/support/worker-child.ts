@@ -16,7 +16,7 @@ import { createJsonLogger } from '../../../composition/logger.js';
 import { createRotatorApp, FAST_ENGINE_TIMING } from '../../../composition/root.js';
 import { rotationWorkerFunction } from '../../../functions/rotationWorker.js';
 import { startLocalHost } from '../../../local/host/index.js';
-import type { Journal, RunRecord, SecretStore } from '../../../rotation/ports.js';
+import type { Journal, LockManager, RunRecord, SecretStore } from '../../../rotation/ports.js';
 import { loadSettings } from '../../../rotation/settings.js';
 import type { CrashPlan, WorkerChildSpec } from './crash.js';
 
@@ -31,11 +31,29 @@ lines.on('line', (line) => {
 });
 const awaitLine = (word: string) => new Promise<void>((resolve) => waiting.set(word, resolve));
 
+/**
+ * A group lease renewal held for the stall (`renewal: 'answer-read-after-stall'`): storage has renewed the
+ * lease; the worker gets the answer only once the parent says `continue`, after the lease was broken.
+ */
+let renewalHold: { caught: () => void; answered: Promise<void> } | undefined;
+
 /** The planned crash: SIGKILL leaves no chance to release a lease, complete a message or log. */
 async function strike(plan: CrashPlan, what: string): Promise<void> {
   if (plan.action === 'stall') {
+    let answer: (() => void) | undefined;
+    if (plan.point === 'journal' && plan.renewal === 'answer-read-after-stall') {
+      // The lease keeper renews every second here: wait until a renewal reached storage.
+      await new Promise<void>((caught) => {
+        renewalHold = { caught, answered: new Promise<void>((resolve) => (answer = resolve)) };
+      });
+    }
     say(`STALLED ${what}`);
     await awaitLine('continue');
+    if (answer) {
+      // The renewal's answer is read first (it has waited in the socket since before the stall).
+      answer();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     say(`CONTINUED ${what}`);
     return;
   }
@@ -61,6 +79,29 @@ function crashingJournal(inner: Journal, plan: CrashPlan): Journal {
       const result = await inner.replace(run, etag);
       if (plan.when === 'after-write') await strike(plan, `after journaling ${plan.phase} of ${run.id}`);
       return result;
+    },
+  };
+}
+
+/** Group leases whose renewal can be held for a stall (see `renewalHold`); slot leases pass through. */
+function holdingLocks(inner: LockManager): LockManager {
+  return {
+    async tryAcquire(key, durationSeconds) {
+      const lease = await inner.tryAcquire(key, durationSeconds);
+      if (!lease || key.startsWith('_slots/')) return lease;
+      return {
+        key: lease.key,
+        release: () => lease.release(),
+        async renew() {
+          await lease.renew();
+          const hold = renewalHold;
+          renewalHold = undefined;
+          if (hold) {
+            hold.caught();
+            await hold.answered;
+          }
+        },
+      };
     },
   };
 }
@@ -102,6 +143,7 @@ const app = await createRotatorApp({
 app.engine.timing = { ...FAST_ENGINE_TIMING, ...spec.timing };
 app.engine.journal = crashingJournal(app.engine.journal, spec.crash);
 app.engine.store = crashingStore(app.engine.store, spec.crash);
+app.engine.locks = holdingLocks(app.engine.locks);
 say('READY');
 await awaitLine('go');
 await startLocalHost({
