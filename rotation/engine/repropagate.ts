@@ -88,7 +88,7 @@ export async function executeRepropagation(deps: EngineDeps, request: RunRequest
   try {
     const row = await deps.journal.get(request.runId);
     if (!row) throw new RotationError('NotFound', `run ${request.runId} does not exist`);
-    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld());
+    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
     const done = row.run.repropagations?.some((r) => r.requestedAt === request.requestedAt);
     if (done) return writer.snapshot();
     try {
@@ -102,6 +102,7 @@ export async function executeRepropagation(deps: EngineDeps, request: RunRequest
     const failed = new Set(failedConsumers(writer.run));
     const subset = { ...group, consumers: group.consumers.filter((c) => failed.has(c)) };
     // A propagator that throws (storage or ARM down) leaves the run as it was; the queue retries.
+    await writer.confirmHeld(); // telling consumers acts on the outside world
     const outcomes = await deps.propagator.propagate(writer.snapshot(), subset);
     const gone = [...failed].filter((name) => !group.consumers.includes(name));
     const now = deps.clock.now().toISOString();
@@ -125,6 +126,7 @@ export async function executeRepropagation(deps: EngineDeps, request: RunRequest
               .map((o) => `${o.name} (${o.detail ?? 'failed'})`)
               .join(', ')}.`,
           );
+    await writer.confirmHeld(); // propagation may have taken a while; disabling versions acts too
     const leaked = await disableLeakedVersions(deps, group, { ...writer.run, consumers: merged });
     const at = deps.clock.now().toISOString();
     await writer.save((d) => {

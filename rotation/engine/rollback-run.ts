@@ -34,7 +34,7 @@ export async function executeRollback(deps: EngineDeps, request: RunRequest): Pr
           deps.journal,
           rollbackRecord(deps, await prepareRollback(deps, request.vault, request.secret), request),
         );
-    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld());
+    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
     const flow = new RunFlow(deps, group, request, writer);
     const run = writer.run;
     const newTrigger = run.finishedAt === undefined || request.requestedAt >= run.finishedAt;
@@ -62,6 +62,8 @@ export async function executeRollback(deps: EngineDeps, request: RunRequest): Pr
 
 async function driveRollback(flow: RunFlow): Promise<void> {
   for (;;) {
+    // As `drive`: a worker that lost the group meanwhile (a stall, a broken lease) writes nothing back.
+    if (flow.run.phase !== 'done') await flow.writer.confirmHeld();
     switch (flow.run.phase) {
       case 'queued':
         await claim(flow);

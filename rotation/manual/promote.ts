@@ -155,6 +155,7 @@ async function writeVersions(flow: RunFlow, input: PromotionInput): Promise<void
     what,
   });
   const newVersions: Record<string, string> = {};
+  await flow.writer.confirmHeld(); // writing Key Vault: only on a fresh confirmation of the group's lease
   for (const secret of group.secrets) {
     const inPlace = input.inPlace?.get(secret.name);
     const before = input.previous.get(secret.name);
@@ -221,7 +222,7 @@ export async function promoteHandOver(
   input: PromotionInput,
 ): Promise<PromotionResult> {
   const row = await runRow(deps, input);
-  const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld());
+  const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
   const request: RunRequest = {
     vault: input.group.vault,
     secret: input.named.name,

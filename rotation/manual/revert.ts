@@ -61,6 +61,7 @@ export async function revert(
     return { kind: 'ignored', reason: 'rejected; no earlier version to restore' };
   }
   const tags = { ...lastGood.tags, [TAGS.rotatedBy]: ROTATED_BY_VALUE };
+  await keeper.confirmFresh(); // writing Key Vault: only on a fresh confirmation of the group's lease
   const written = await deps.store.setSecret(group.vault, named.name, {
     value: lastGood.value,
     tags,
@@ -115,7 +116,7 @@ async function recordRejection(
   try {
     const row = await deps.journal.get(runId);
     if (!row) return;
-    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld());
+    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
     await writer.save((d) => {
       const task = taskOf(d);
       task.rejections = [...(task.rejections ?? []), rejection];

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { enqueueRotation } from '../../rotation/engine/enqueue.js';
 import { executeRun } from '../../rotation/engine/execute.js';
+import { requestRollback } from '../../rotation/engine/rollback.js';
 import { createScenario } from '../../rotation/fakes/scenario.js';
 import type { RunPhase } from '../../rotation/kinds.js';
 import type { Journal, RunRecord } from '../../rotation/ports.js';
@@ -79,4 +80,58 @@ describe('a worker that stalled past its lease', () => {
       expect(s.world.journal.peek(finished.id)?.status).toBe('done');
     },
   );
+});
+
+describe('a rollback worker that stalled past its lease', () => {
+  it('wakes after another worker rotated the group as compromised, and writes the revoked key back nowhere', async () => {
+    const s = createScenario({ autoAdvance: false });
+    const secret = s.group.secrets[0]!.name;
+    const original = s.world.store.peek(s.group.vault, secret)!.value;
+    const queued = await enqueueRotation(s.world.deps, s.request());
+    if (queued.kind !== 'run') throw new Error('expected a run');
+    const [rotation] = s.world.queue.takeVisible();
+    expect((await executeRun(s.world.deps, rotation!)).status).toBe('done');
+
+    // A rolls the group back to the key before that rotation, and stalls once it validated that key.
+    await requestRollback(s.world.deps, {
+      vault: s.group.vault,
+      secret,
+      trigger: { kind: 'rollback', caller: 'test', reason: 'the new key breaks a job' },
+    });
+    const [rollback] = s.world.queue.takeVisible();
+    const stall = stallingJournal(s.world.journal, 'validated');
+    const workerA = executeRun({ ...s.world.deps, journal: stall.journal }, rollback!).then(
+      (run) => ({ run }),
+      (error: unknown) => ({ error }),
+    );
+    await stall.reached;
+    expect(s.provider.service.isLive(original)).toBe(true); // what A is about to write back
+
+    // A is frozen past its lease; B rotates the group as compromised, which revokes that key.
+    s.world.faults.inject({ op: 'lease.renew', times: Number.POSITIVE_INFINITY });
+    s.world.clock.advance(s.world.timing.leaseSeconds * 1000 + 1000);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    s.world.faults.clear();
+    const compromise = await enqueueRotation(
+      s.world.deps,
+      s.request({ compromised: true, trigger: { kind: 'http', caller: 'test', reason: 'leaked' } }),
+    );
+    if (compromise.kind !== 'run') throw new Error('expected a run');
+    const [urgent] = s.world.queue.takeVisible();
+    expect((await executeRun(s.world.deps, urgent!)).status).toBe('revoked');
+    expect(s.provider.service.isLive(original)).toBe(false);
+    const writes = s.group.secrets.map((x) => s.world.store.versions(s.group.vault, x.name).length);
+
+    stall.release();
+    const a = await workerA;
+    const ended = 'run' in a ? a.run : undefined;
+    expect(ended?.status ?? ('error' in a && a.error)).not.toBe('done');
+    // A wrote nothing: Key Vault still serves the compromise run's key, which works.
+    expect(s.group.secrets.map((x) => s.world.store.versions(s.group.vault, x.name).length)).toEqual(
+      writes,
+    );
+    for (const x of s.group.secrets) {
+      expect(s.provider.service.isLive(s.world.store.peek(s.group.vault, x.name)!.value)).toBe(true);
+    }
+  });
 });
