@@ -80,6 +80,32 @@ describe('repropagateRun', () => {
     expect(api.world.store.versions('kv-test', 'openai-key')[0]!.enabled).toBe(false);
   });
 
+  it('compromised: a worker that lost the group while re-propagating does not disable the leaked versions', async () => {
+    const api = setup();
+    const worker = autoWorker(api.world);
+    api.world.propagator.failing.add('chat-app');
+    const rotated = await api.rotate('openai-key', { reason: 'leak', compromised: true });
+    worker.stop();
+    expect(rotated.body.status).toBe('propagated-with-errors');
+    api.world.propagator.failing.clear();
+    const group = api.world.journal.peek(rotated.body.id)!.group;
+    // The consumers are told; the worker is then held up and another worker takes the group's lease.
+    const propagator = api.world.propagator;
+    const tell = propagator.propagate.bind(propagator);
+    propagator.propagate = async (record, target) => {
+      const outcomes = await tell(record, target);
+      api.world.clock.advance(1_000);
+      api.world.locks.breakLease(`kv-test/${group}`);
+      await api.world.locks.tryAcquire(`kv-test/${group}`, 30);
+      return outcomes;
+    };
+    api.app.settings.HTTP_WAIT_SECONDS = 0;
+    expect((await api.propagate(rotated.body.id)).status).toBe(202);
+    await expect(api.world.drain()).rejects.toMatchObject({ code: 'LeaseLost', transient: true });
+    expect(api.world.store.versions('kv-test', 'openai-key')[0]!.enabled).toBe(true);
+    expect(api.world.journal.peek(rotated.body.id)).toMatchObject({ status: 'propagated-with-errors' });
+  });
+
   it('409 while the run is in progress, 400 when there is nothing to re-propagate, 409 when superseded', async () => {
     const api = setup({ env: { HTTP_WAIT_SECONDS: '0' } });
     const queued = await api.rotate('openai-key', { reason: 'x' });

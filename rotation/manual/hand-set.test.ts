@@ -169,6 +169,34 @@ describe('a value set in Key Vault by hand', () => {
     await lease!.release();
   });
 
+  it.each([
+    ['valid', 'promoted where it stands'],
+    ['invalid', 'reverted'],
+  ] as const)(
+    '%s value, group lease lost while the provider checked it: not %s, thrown as LeaseLost (redelivered)',
+    async (kind, _outcome) => {
+      const w = manualWorld();
+      await openTask(w);
+      const handSet = setByHand(w, 'groq-api-key', kind === 'valid' ? w.groq.mint() : w.groq.bogus());
+      const groq = w.world.providers.groq!;
+      // The worker pauses after the check; the lease is broken and taken by another worker meanwhile.
+      w.world.providers.groq = {
+        ...groq,
+        async validate(ctx, credential) {
+          const result = await groq.validate(ctx, credential);
+          w.world.clock.advance(1_000);
+          w.world.locks.breakLease('kv-test/groq-api-key');
+          await w.world.locks.tryAcquire('kv-test/groq-api-key', 30);
+          return result;
+        },
+      };
+      const before = w.world.store.snapshot();
+      const error = await trigger(w, 'groq-api-key', handSet.version).catch((e: unknown) => e);
+      expect(isRotationError(error, 'LeaseLost') && error.transient).toBe(true);
+      expect(w.world.store.snapshot()).toEqual(before);
+    },
+  );
+
   it('ignores versions that are no longer current, the rotator’s own, the same value again, and automatic providers', async () => {
     const w = manualWorld();
     const first = setByHand(w, 'groq-api-key', w.groq.bogus());
