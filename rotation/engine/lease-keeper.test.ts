@@ -3,7 +3,7 @@ import { FakeClock } from '../fakes/clock.js';
 import { FaultInjector } from '../fakes/faults.js';
 import { FakeLockManager } from '../fakes/locks.js';
 import { MemoryLogger } from '../fakes/logger.js';
-import type { LockManager } from '../ports.js';
+import type { Clock, LockManager } from '../ports.js';
 import { acquireGroupLease } from './lease-keeper.js';
 
 const timing = { leaseSeconds: 30, leaseRenewEveryMs: 10_000 };
@@ -212,6 +212,25 @@ describe('LeaseKeeper', () => {
         transient: true,
       });
       expect(faults.calls).toHaveLength(5);
+      await keeper.stop();
+    });
+
+    it('recovers from a clock that stepped back: one more renewal, then fresh again', async () => {
+      const { clock, faults, locks, log } = setup();
+      let offset = 0; // a wall clock that NTP can step back (the fake clock only goes forward)
+      const wall: Clock = {
+        now: () => new Date(clock.now().getTime() + offset),
+        sleep: (ms, signal) => clock.sleep(ms, signal),
+      };
+      const keeper = await acquireGroupLease({ locks, clock: wall, log }, 'kv', 'g', fresh);
+      clock.advance(1_000);
+      await keeper.confirmFresh();
+      offset = -5_000;
+      faults.resetCalls();
+      await keeper.confirmFresh();
+      expect(faults.calls).toEqual(['lease.renew']);
+      await keeper.confirmFresh();
+      expect(faults.calls).toEqual(['lease.renew']);
       await keeper.stop();
     });
 

@@ -135,11 +135,13 @@ export class LeaseKeeper {
 
   /**
    * A renewal asked for at `askedAt` succeeded: the lease runs for `leaseSeconds` from then, and was
-   * confirmed then (not when the answer was read: see the class comment).
+   * confirmed then (not when the answer was read: see the class comment). Two renewals that overlap may
+   * answer out of order; the older one then wins, which only makes the next step ask sooner. Never a
+   * maximum: a clock that stepped back would pin a time in the future that nothing could be fresher than.
    */
   private renewed(askedAt: number): void {
-    this.lastRenewedAt = Math.max(this.lastRenewedAt, askedAt);
-    this.confirmedAt = Math.max(this.confirmedAt, askedAt);
+    this.lastRenewedAt = askedAt;
+    this.confirmedAt = askedAt;
   }
 
   /** Stops renewing and releases the lease. Never throws: a lease left behind expires by itself. */
