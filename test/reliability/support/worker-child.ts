@@ -16,6 +16,7 @@ import { createJsonLogger } from '../../../composition/logger.js';
 import { createRotatorApp, FAST_ENGINE_TIMING } from '../../../composition/root.js';
 import { rotationWorkerFunction } from '../../../functions/rotationWorker.js';
 import { startLocalHost } from '../../../local/host/index.js';
+import { SLOT_PREFIX } from '../../../rotation/engine/slots.js';
 import type { Journal, LockManager, RunRecord, SecretStore } from '../../../rotation/ports.js';
 import { loadSettings } from '../../../rotation/settings.js';
 import type { CrashPlan, WorkerChildSpec } from './crash.js';
@@ -88,7 +89,7 @@ function holdingLocks(inner: LockManager): LockManager {
   return {
     async tryAcquire(key, durationSeconds) {
       const lease = await inner.tryAcquire(key, durationSeconds);
-      if (!lease || key.startsWith('_slots/')) return lease;
+      if (!lease || key.startsWith(`${SLOT_PREFIX}/`)) return lease;
       return {
         key: lease.key,
         release: () => lease.release(),
