@@ -6,8 +6,9 @@
  * finishes it from the journal and Key Vault's `RotationId` tags. More cases break the lease of a worker
  * that is alive but stalled (some with a lease renewal that storage granted before the break but the
  * worker reads only after the stall): a new worker finishes the run, and the stalled one, resumed, acts on
- * nothing and writes nothing. Every case: the invariant holds throughout, every secret of the group gets exactly one new
- * version carrying the run's id, siblings share one working key, and the journal holds one run.
+ * nothing and writes nothing. Every case: the invariant holds throughout, every secret of the group gets
+ * exactly one new version carrying the run's id, siblings share one working key, and the journal holds
+ * one run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunPhase } from '../../rotation/kinds.js';
