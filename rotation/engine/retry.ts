@@ -14,11 +14,19 @@ export function isRetryable(error: unknown): boolean {
 
 /**
  * Runs `op` up to `attempts` times with exponential backoff, retrying only retryable errors.
- * The last error is rethrown.
+ * The last error is rethrown. `beforeRetry` runs after each backoff, before the next attempt; what it
+ * throws ends the retries at once (a Key Vault write retried seconds later first confirms the lease).
  */
 export async function withRetries<T>(
   op: () => Promise<T>,
-  options: { attempts: number; backoff: BackoffProfile; clock: Clock; log: Logger; what: string },
+  options: {
+    attempts: number;
+    backoff: BackoffProfile;
+    clock: Clock;
+    log: Logger;
+    what: string;
+    beforeRetry?: () => Promise<void>;
+  },
 ): Promise<T> {
   let delay = options.backoff.initialDelayMs;
   for (let attempt = 1; ; attempt++) {
@@ -32,6 +40,7 @@ export async function withRetries<T>(
         ...describeError(error),
       });
       await options.clock.sleep(delay);
+      await options.beforeRetry?.();
       delay = nextDelay(delay, options.backoff);
     }
   }

@@ -60,6 +60,8 @@ export async function promote(flow: RunFlow): Promise<RunChange | undefined> {
           clock: flow.deps.clock,
           log: flow.deps.log,
           what: `writing ${secret.name}`,
+          // A retry comes after a backoff of a second or more: it writes only on a fresh confirmation.
+          beforeRetry: () => flow.writer.confirmHeld(),
         },
       );
       newVersions[secret.name] = written.version;

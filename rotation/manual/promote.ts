@@ -153,6 +153,7 @@ async function writeVersions(flow: RunFlow, input: PromotionInput): Promise<void
     clock: deps.clock,
     log: deps.log,
     what,
+    beforeRetry: () => flow.writer.confirmHeld(), // a retry comes seconds later: confirm again
   });
   const newVersions: Record<string, string> = {};
   await flow.writer.confirmHeld(); // writing Key Vault: only on a fresh confirmation of the group's lease

@@ -132,3 +132,27 @@ describe('a rollback worker that stalled past its lease', () => {
     }
   });
 });
+
+describe('a Key Vault write retried after a backoff', () => {
+  it('is not retried once the group was lost during the backoff', async () => {
+    const s = createScenario({
+      timing: { promoteBackoff: { initialDelayMs: 1_000, maxDelayMs: 4_000, factor: 2 } },
+    });
+    const outcome = await enqueueRotation(s.world.deps, s.request());
+    if (outcome.kind !== 'run') throw new Error('expected a run');
+    const [message] = s.world.queue.takeVisible();
+    const key = `${s.group.vault}/${s.group.id}`;
+    // The first write fails (a 503); while the worker backs off, an operator breaks the lease and
+    // another worker takes the group.
+    s.world.faults.inject({ op: 'store.setSecret', times: 1 });
+    let broken = false;
+    s.world.faults.onCall((call) => {
+      if (call.op !== 'store.setSecret' || broken) return;
+      broken = true;
+      s.world.locks.breakLease(key);
+      void s.world.locks.tryAcquire(key, 30);
+    });
+    await expect(executeRun(s.world.deps, message!)).rejects.toMatchObject({ code: 'LeaseLost' });
+    expect(s.world.faults.calls.filter((c) => c === 'store.setSecret')).toHaveLength(2);
+  });
+});
