@@ -92,7 +92,7 @@ async function runUnderLease(
     );
   // The group's Key Vault and provider reads leave first; the row is read while they are in flight.
   const row = await (head ? behindCalls(readRow) : readRow());
-  const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
+  const writer = new RunWriter(deps.journal, deps.clock, row, keeper);
   const flow = new RunFlow(deps, target.group, request, writer);
   const decision = startDecision(writer.run, request, now, deps.settings);
   deps.log.info('run request', { runId: target.runId, status: writer.run.status, action: decision.action });

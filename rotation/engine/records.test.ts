@@ -10,11 +10,14 @@ import { enterPhase, type RunLease, RunWriter } from './records.js';
 
 const clock = { now: () => new Date(), sleep: async () => {} };
 
-async function setup(lease: RunLease) {
+async function setup(lease: Omit<RunLease, 'assertHeld'>) {
   const journal = new FakeJournal();
   const run = fakeRunRecord(fakeGroup({ id: 'openai' }));
   const { etag } = await journal.create(run);
-  return { journal, writer: new RunWriter(journal, clock, { run, etag }, () => {}, lease) };
+  return {
+    journal,
+    writer: new RunWriter(journal, clock, { run, etag }, { assertHeld: () => {}, ...lease }),
+  };
 }
 
 describe('RunWriter with a lease', () => {

@@ -77,6 +77,8 @@ export type RunChange = (draft: RunRecord) => void;
 
 /** What a run writer needs of its lease (`LeaseKeeper`). */
 export interface RunLease {
+  /** Throws when the run must not write (lease lost or run out); called before every write. */
+  assertHeld(): void;
   confirmAhead(): Promise<void>;
   confirmFresh(): Promise<void>;
 }
@@ -99,12 +101,11 @@ export class RunWriter {
     private readonly journal: Journal,
     private readonly clock: Clock,
     row: { run: RunRecord; etag: string },
-    /** Called before every write; throws when the run must not write (lease lost). */
-    private readonly guard: () => void = () => {},
     /**
-     * The lease the run acts under (`LeaseKeeper`): a write of a run that goes on confirms it alongside
+     * The lease the run acts under (`LeaseKeeper`), one argument so no caller can pass its check without
+     * its confirmations: every write checks it first; a write of a run that goes on confirms it alongside
      * when the confirmation in hand would be stale by the next step, and `confirmHeld` takes that
-     * confirmation while it is fresh.
+     * confirmation while it is fresh. Absent only in tests of the writer alone.
      */
     private readonly lease?: RunLease,
   ) {
@@ -142,7 +143,7 @@ export class RunWriter {
    * journal write does), so nothing would use that confirmation and it is not taken.
    */
   async save(change: RunChange, options: { actsNext?: boolean } = {}): Promise<RunRecord> {
-    this.guard();
+    this.lease?.assertHeld();
     const draft = this.preview(change);
     draft.updatedAt = this.clock.now().toISOString();
     const goesOn = draft.status === 'queued' || draft.status === 'running';

@@ -88,7 +88,7 @@ export async function executeRepropagation(deps: EngineDeps, request: RunRequest
   try {
     const row = await deps.journal.get(request.runId);
     if (!row) throw new RotationError('NotFound', `run ${request.runId} does not exist`);
-    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
+    const writer = new RunWriter(deps.journal, deps.clock, row, keeper);
     const done = row.run.repropagations?.some((r) => r.requestedAt === request.requestedAt);
     if (done) return writer.snapshot();
     try {

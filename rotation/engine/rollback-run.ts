@@ -34,7 +34,7 @@ export async function executeRollback(deps: EngineDeps, request: RunRequest): Pr
           deps.journal,
           rollbackRecord(deps, await prepareRollback(deps, request.vault, request.secret), request),
         );
-    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
+    const writer = new RunWriter(deps.journal, deps.clock, row, keeper);
     const flow = new RunFlow(deps, group, request, writer);
     const run = writer.run;
     const newTrigger = run.finishedAt === undefined || request.requestedAt >= run.finishedAt;

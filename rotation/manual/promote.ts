@@ -223,7 +223,7 @@ export async function promoteHandOver(
   input: PromotionInput,
 ): Promise<PromotionResult> {
   const row = await runRow(deps, input);
-  const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
+  const writer = new RunWriter(deps.journal, deps.clock, row, keeper);
   const request: RunRequest = {
     vault: input.group.vault,
     secret: input.named.name,

@@ -168,7 +168,7 @@ async function remindOne(
         })),
       );
     }
-    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
+    const writer = new RunWriter(deps.journal, deps.clock, row, keeper);
     await writer.save((d) => {
       const next = taskOf(d);
       if (!next.deadline) next.deadline = deadline.toISOString();

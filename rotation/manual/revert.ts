@@ -116,7 +116,7 @@ async function recordRejection(
   try {
     const row = await deps.journal.get(runId);
     if (!row) return;
-    const writer = new RunWriter(deps.journal, deps.clock, row, () => keeper.assertHeld(), keeper);
+    const writer = new RunWriter(deps.journal, deps.clock, row, keeper);
     await writer.save((d) => {
       const task = taskOf(d);
       task.rejections = [...(task.rejections ?? []), rejection];
