@@ -68,6 +68,8 @@ export interface StrategyResult {
   steady: RotationSample[];
   /** The same chain made by hand, one round after each steady round (automatic strategies). */
   floor: FloorSample[];
+  /** The same chain by hand inside DESIGN's storage (leases, journal writes), after each floor round. */
+  fenced: FloorSample[];
 }
 
 /** 20 copies of one event (Event Grid delivers at least once), sent while the run is still queued. */
@@ -407,12 +409,15 @@ export async function runPerRotation(options: {
       // A manual run waits for its human: a second event for the same version reports that run.
       const steady: RotationSample[] = strategy.manual ? [first] : [];
       const floor: FloorSample[] = [];
+      const fenced: FloorSample[] = [];
       // Every automatic strategy is measured `rounds` times after its first run (a median, not one
-      // sample), each round followed by a round of the floor (the same chain without the engine).
+      // sample), each round followed by a round of the floor (the same chain without the engine), bare
+      // and then fenced.
       const rounds = strategy.manual ? 0 : options.rounds;
       const twin =
         rounds > 0 ? floorGroup(await groupOf(stack, strategy), strategy.floorResource) : undefined;
-      if (twin) await floorOnce(stack, twin); // its first run pays the floor's own first calls
+      // Their first runs pay the floor's own first calls (and the fenced one's lease blob and table).
+      if (twin) for (const kind of ['bare', 'fenced'] as const) await floorOnce(stack, twin, kind);
       for (let i = 0; i < rounds; i++) {
         const sample = await rotateOnce(stack, strategy);
         if (process.env.BENCH_TIMELINE === 'all') logTimeline(sample, options.log);
@@ -421,14 +426,22 @@ export async function runPerRotation(options: {
         if (process.env.BENCH_TIMELINE === 'all')
           logCalls(bare.startMs, bare.calls, bare.wallMs, 'floor', options.log);
         floor.push(bare);
+        const fence = await floorOnce(stack, twin!, 'fenced');
+        if (process.env.BENCH_TIMELINE === 'all')
+          logCalls(fence.startMs, fence.calls, fence.wallMs, 'floor, fenced', options.log);
+        fenced.push(fence);
       }
       const last = steady.at(-1)!;
       if (process.env.BENCH_TIMELINE === '1') logTimeline(last, options.log);
       const calls = [...last.trigger, ...last.worker, ...last.after].filter(isAzureCall).length;
+      const medianOf = (values: number[]) =>
+        values.length === 0
+          ? '–'
+          : `${Math.round([...values].sort((a, b) => a - b)[values.length >> 1]!)} ms`;
       options.log(
-        `  ${strategy.provider}: ${last.runStatus}, ${calls} Azure calls, worker ${Math.round(last.workerMs)} ms`,
+        `  ${strategy.provider}: ${last.runStatus}, ${calls} Azure calls, worker ${medianOf(steady.map((x) => x.workerMs))} (median), floor ${medianOf(floor.map((x) => x.wallMs))}, fenced ${medianOf(fenced.map((x) => x.wallMs))}`,
       );
-      results.push({ strategy, first, steady, floor });
+      results.push({ strategy, first, steady, floor, fenced });
     }
     const dup = await duplicates(stack, 20);
     options.log(
