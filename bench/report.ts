@@ -213,6 +213,20 @@ function fencedOf(result: StrategyResult): number | undefined {
   return result.fenced.length > 0 ? median(result.fenced.map((f) => f.wallMs)) : undefined;
 }
 
+/** The machine's own price for a call (a bare client and server), against what the floor pays per stage. */
+function machinePrice(r: PerRotationResult): string {
+  const probe = r.httpsRoundTrip;
+  const above = probe.medianMs - probe.latencyMs;
+  const perStage = r.results.flatMap((x) => {
+    const floor = floorOf(x);
+    const stages = x.strategy.chain.stages;
+    return floor === undefined
+      ? []
+      : [`${x.strategy.provider} ${((floor - stages * r.latencyMs) / stages).toFixed(1)} ms`];
+  });
+  return `The machine's own part of that price, measured apart: a bare Node HTTPS request over a kept-alive connection to a bare Node server in a process of its own, answering after the same ${probe.latencyMs} ms timer, takes ${probe.medianMs.toFixed(1)} ms (median of ${probe.samples}; \`bench/support/https-round-trip.ts\`), ${above.toFixed(1)} ms above the latency, before any SDK pipeline or emulator work; the floor pays per stage ${perStage.join(', ')} above the latency (the stage's calls in parallel, through the SDKs, answered by the emulator).`;
+}
+
 /** Whether, in this run, the fenced floor alone already misses the target of ≤ 1.10× of the chain. */
 function fencedVerdict(r: PerRotationResult): string {
   const measured = r.results.flatMap((x) => {
@@ -269,7 +283,7 @@ function section2(r: PerRotationResult): string {
     '',
     `${latency} ms injected before every Key Vault, ARM, data-plane and consumer call. Wall time = the worker invocation (queue message received → handler returned). The unavoidable chain is the minimum's calls overlapped as far as their data allows, one round trip per stage, at the injected latency alone. "Network busy" is the time at least one Azure call of the run was in flight (its own critical path, extra calls included); "storage only" the time only storage calls were (journal, leases, queue — Azurite, no latency injected); the rest is CPU and scheduling. Each automatic strategy is the median of its rounds after its first run (the columns after the ratios are of the median round); the manual run is measured once (a second event for the same version reports the run whose task is open).`,
     '',
-    `**The floor** is that chain made by hand, without the engine (\`bench/scenarios/floor.ts\`): the same adapters the engine drives — the Key Vault store, the provider and the propagator, with the rotator's real SDK clients and HTTPS stack — make the strategy's calls back to back, overlapped as the engine overlaps them (the provider's ARM read alongside the Key Vault reads, the validation connection opened during regeneration, the webhook's signing key read alongside the writes), with no lease, no journal, no queue and no checks. It rotates a twin of the group (its own secrets on its own provider resource, the same consumers), one round after each of the engine's rounds, so both see the same machine. Its calls (last round): ${floorCalls}. What the floor costs above the chain at ${latency} ms a call is this machine's price for a call — the emulator answering, TLS, the SDK pipelines, a 2-core machine shared with "Azure" — which any client pays; what the engine costs above the floor is the engine's own overhead.`,
+    `**The floor** is that chain made by hand, without the engine (\`bench/scenarios/floor.ts\`): the same adapters the engine drives — the Key Vault store, the provider and the propagator, with the rotator's real SDK clients and HTTPS stack — make the strategy's calls back to back, overlapped as the engine overlaps them (the provider's ARM read alongside the Key Vault reads, the validation connection opened during regeneration, the webhook's signing key read alongside the writes), with no lease, no journal, no queue and no checks. It rotates a twin of the group (its own secrets on its own provider resource, the same consumers), one round after each of the engine's rounds, so both see the same machine. Its calls (last round): ${floorCalls}. What the floor costs above the chain at ${latency} ms a call is this machine's price for a call — the emulator answering, TLS, the SDK pipelines, a 2-core machine shared with "Azure" — which any client pays; what the engine costs above the floor is the engine's own overhead. ${machinePrice(r)}`,
     '',
     `**The fenced floor** is the floor made inside the storage DESIGN.md requires of any rotator (\`bench/scenarios/floor-fences.ts\`), one round after each floor round: the group's blob lease taken before the first call; one journal write per phase, each on the etag of the one before, made where the engine makes it — the claim alongside the reads, \`issued\` alongside validation and \`validated\` alongside the Key Vault writes (a credential minted in process: both in one write before them), \`promoted\` alongside the consumers; then the final write and the lease let go. The lease is never renewed or confirmed, nothing is read back or checked, and there is no run slot (holding \`ROTATION_CONCURRENCY\` across instances with a second lease is the engine's own choice, so it counts in the engine's share). It is the least a rotator that keeps DESIGN's lease and journal can take here, with no engine logic at all: what it costs above the chain is DESIGN's storage on this machine (Azurite, one round trip after another), and what the engine costs above it is the engine's own logic. ${fencedVerdict(r)}`,
     '',

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { concurrencyOf, slotKey } from '../../rotation/engine/slots.js';
 import type { CredentialGroup, RunRecord } from '../../rotation/ports.js';
 import { type Call, countByLabel, nowMs } from '../support/calls.js';
+import { type HttpsRoundTrip, measureHttpsRoundTrip } from '../support/https-round-trip.js';
 import { armId, type BenchStack, RG, SUB, startBenchStack } from '../support/stack.js';
 import { measureStorageRoundTrip, type StorageRoundTrip } from '../support/storage-round-trip.js';
 import { type FloorSample, floorGroup, floorOnce } from './floor.js';
@@ -87,6 +88,8 @@ export interface PerRotationResult {
   results: StrategyResult[];
   duplicates: DuplicateResult;
   storageRoundTrip: StorageRoundTrip;
+  /** This machine's price for a call: bare Node HTTPS to a bare server answering after the latency. */
+  httpsRoundTrip: HttpsRoundTrip;
 }
 
 const strategies: Strategy[] = [
@@ -449,7 +452,11 @@ export async function runPerRotation(options: {
     );
     const storageRoundTrip = await measureStorageRoundTrip(stack.azure.storageConnectionString);
     options.log(`  storage round trip: ${storageRoundTrip.medianMs.toFixed(1)} ms to Azurite, hot`);
-    return { latencyMs: options.latencyMs, results, duplicates: dup, storageRoundTrip };
+    const httpsRoundTrip = await measureHttpsRoundTrip(options.latencyMs);
+    options.log(
+      `  bare HTTPS call: ${httpsRoundTrip.medianMs.toFixed(1)} ms with ${options.latencyMs} ms latency (a bare server)`,
+    );
+    return { latencyMs: options.latencyMs, results, duplicates: dup, storageRoundTrip, httpsRoundTrip };
   } finally {
     await stack.stop();
   }
