@@ -52,7 +52,7 @@ export function floorGroup(group: CredentialGroup, resourceId?: string): Credent
 
 /**
  * `bare`: the chain alone. `fenced`: the chain inside the storage DESIGN.md requires (`floor-fences.ts`):
- * leases before, a journal write per phase, the final write and the leases let go after.
+ * the group's lease before, a journal write per phase, the final write and the lease let go after.
  */
 export type FloorKind = 'bare' | 'fenced';
 
