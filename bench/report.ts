@@ -16,6 +16,7 @@ import type {
 import type { RotateAllResult } from './scenarios/rotate-all.js';
 import type { SweepResult } from './scenarios/sweep.js';
 import { type Call, countByLabel } from './support/calls.js';
+import { median } from './support/stats.js';
 
 const COALESCE_MS = FAST_TIMING.coalesceWindowMs;
 
@@ -50,7 +51,6 @@ const ms = (value: number) => `${Math.round(value)} ms`;
 const s1 = (value: number) => `${(value / 1000).toFixed(1)} s`;
 const x2 = (value: number) => `${value.toFixed(2)}×`;
 const mib = (value: number) => `${value.toFixed(0)} MiB`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const azure = (c: Call) => c.kind !== 'storage';
 
 function table(header: string[], rows: (string | number)[][]): string {
@@ -200,7 +200,7 @@ function pairedSpread(result: StrategyResult, floor: FloorSample[]): string {
     .sort((a, b) => a - b);
   if (ratios.length < 4) return '';
   const at = (q: number) => ratios[Math.round(q * (ratios.length - 1))]!;
-  return `middle half ${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)}`;
+  return ` (middle half ${at(0.25).toFixed(2)}–${at(0.75).toFixed(2)})`;
 }
 
 /** Median of the floor's rounds (the chain made by hand), or undefined for a strategy measured once. */
@@ -266,7 +266,7 @@ function section2(r: PerRotationResult): string {
         : `${ms(fenced)} = **${x2(fenced / chain)}** of the chain (median of ${result.fenced.length}); without letting the lease go (${ms(releases)}): ${x2((fenced - releases) / chain)}`,
       floor === undefined || fenced === undefined
         ? '–'
-        : `÷ floor ${x2(wall / floor)} (${pairedSpread(result, result.floor)}); ÷ fenced floor **${x2(wall / fenced)}** (${pairedSpread(result, result.fenced)})`,
+        : `÷ floor ${x2(wall / floor)}${pairedSpread(result, result.floor)}; ÷ fenced floor **${x2(wall / fenced)}**${pairedSpread(result, result.fenced)}`,
       ms(sample.networkBusyMs),
       `${ms(sample.storageOnlyMs)} / ${ms(wall - sample.networkBusyMs - sample.storageOnlyMs)}`,
       ms(median(result.steady.map((s) => s.endToEndMs))),

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { build, ENTRY } from '../../scripts/build.js';
+import { median } from '../support/stats.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = path.join(ROOT, 'bench', 'out');
@@ -119,11 +120,6 @@ function startOnce(
     });
   });
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
 
 export function variants(dist = DIST): Variant[] {
   const entry = path.join(dist, ENTRY);

@@ -16,6 +16,7 @@ import type { CredentialGroup, RunRecord } from '../../rotation/ports.js';
 import { type Call, countByLabel, nowMs } from '../support/calls.js';
 import { type HttpsRoundTrip, measureHttpsRoundTrip } from '../support/https-round-trip.js';
 import { armId, type BenchStack, RG, SUB, startBenchStack } from '../support/stack.js';
+import { median } from '../support/stats.js';
 import { measureStorageRoundTrip, type StorageRoundTrip } from '../support/storage-round-trip.js';
 import { type FloorSample, floorGroup, floorOnce } from './floor.js';
 
@@ -69,7 +70,7 @@ export interface StrategyResult {
   steady: RotationSample[];
   /** The same chain made by hand, one round after each steady round (automatic strategies). */
   floor: FloorSample[];
-  /** The same chain by hand inside DESIGN's storage (leases, journal writes), after each floor round. */
+  /** The same chain by hand inside DESIGN's storage (the group's lease, journal writes), after each floor round. */
   fenced: FloorSample[];
 }
 
@@ -437,10 +438,7 @@ export async function runPerRotation(options: {
       const last = steady.at(-1)!;
       if (process.env.BENCH_TIMELINE === '1') logTimeline(last, options.log);
       const calls = [...last.trigger, ...last.worker, ...last.after].filter(isAzureCall).length;
-      const medianOf = (values: number[]) =>
-        values.length === 0
-          ? '–'
-          : `${Math.round([...values].sort((a, b) => a - b)[values.length >> 1]!)} ms`;
+      const medianOf = (values: number[]) => (values.length === 0 ? '–' : `${Math.round(median(values))} ms`);
       options.log(
         `  ${strategy.provider}: ${last.runStatus}, ${calls} Azure calls, worker ${medianOf(steady.map((x) => x.workerMs))} (median), floor ${medianOf(floor.map((x) => x.wallMs))}, fenced ${medianOf(fenced.map((x) => x.wallMs))}`,
       );

@@ -10,6 +10,7 @@ import type { ResourceDeclaration } from '../../local/emulator/index.js';
 import type { RunRecord } from '../../rotation/ports.js';
 import { type Call, countByLabel, nowMs, peakOverlap } from '../support/calls.js';
 import { armId, type BenchStack, callHost, RG, startBenchStack } from '../support/stack.js';
+import { median } from '../support/stats.js';
 
 const SITES = 10;
 const PER_GROUP = 2;
@@ -135,11 +136,6 @@ function watchJournal(stack: BenchStack): RunWatch {
     return result;
   };
   return watch;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 function summarize(calls: Call[]): BatchResult['calls'] {

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import https from 'node:https';
 import { emulatorTls } from '../../local/emulator/core/tls.js';
+import { median } from './stats.js';
 
 export interface HttpsRoundTrip {
   latencyMs: number;
@@ -68,7 +69,7 @@ export async function measureHttpsRoundTrip(latencyMs: number, samples = 41): Pr
     const times: number[] = [];
     for (let i = 0; i < samples; i++) times.push(await call());
     agent.destroy();
-    return { latencyMs, samples, medianMs: [...times].sort((a, b) => a - b)[Math.floor(samples / 2)]! };
+    return { latencyMs, samples, medianMs: median(times) };
   } finally {
     child.stdin!.end();
     child.kill();

@@ -3,6 +3,7 @@
  * best in "storage only" (section 2). Back-to-back point reads of one small entity, the median.
  */
 import { TableClient } from '@azure/data-tables';
+import { median } from './stats.js';
 
 export interface StorageRoundTrip {
   samples: number;
@@ -26,5 +27,5 @@ export async function measureStorageRoundTrip(
   await timed(); // the connection is opened outside the samples
   const times: number[] = [];
   for (let i = 0; i < samples; i++) times.push(await timed());
-  return { samples, medianMs: [...times].sort((a, b) => a - b)[Math.floor(samples / 2)]! };
+  return { samples, medianMs: median(times) };
 }
