@@ -2,8 +2,8 @@
  * This machine's price for a call, apart from the emulator and the SDKs (section 2): a bare Node HTTPS
  * request over a kept-alive connection to a bare Node server in a process of its own, which answers a
  * small JSON body after the same injected latency (a timer), as the emulator does. What one such call takes
- * above the latency is what any client pays per call in a row here, before TLS stacks, SDK pipelines or
- * the emulator's own work.
+ * above the latency (TLS included) is what any client pays per call in a row here, before SDK pipelines
+ * or the emulator's own work.
  */
 import { spawn } from 'node:child_process';
 import https from 'node:https';
