@@ -18,6 +18,23 @@ function setup() {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Locks whose renewals storage grants at once, but whose answers are read `delays[i]` ms later (in turn). */
+function lateAnswers(locks: LockManager, clock: FakeClock, delays: number[]): LockManager {
+  return {
+    async tryAcquire(key, seconds) {
+      const lease = await locks.tryAcquire(key, seconds);
+      if (!lease) return undefined;
+      return {
+        ...lease,
+        async renew() {
+          await lease.renew();
+          clock.advance(delays.shift() ?? 0);
+        },
+      };
+    },
+  };
+}
+
 describe('LeaseKeeper', () => {
   it('keeps the lease alive past its duration while the run lives, then releases it', async () => {
     const { clock, locks, deps } = setup();
@@ -185,22 +202,10 @@ describe('LeaseKeeper', () => {
       await keeper.stop();
     });
 
-    it('asks again when a renewal is answered later than freshMs after it was asked, and gives up after three', async () => {
+    it('asks again when a renewal is answered later than freshMs after it was asked, and gives up after half the lease', async () => {
       const { clock, faults, locks, deps } = setup();
-      const delays = [700, 0, 700, 700, 700];
-      const slow: LockManager = {
-        async tryAcquire(key, seconds) {
-          const lease = await locks.tryAcquire(key, seconds);
-          if (!lease) return undefined;
-          return {
-            ...lease,
-            async renew() {
-              await lease.renew();
-              clock.advance(delays.shift() ?? 0); // the answer read this much later
-            },
-          };
-        },
-      };
+      const delays = [700, 0, ...Array<number>(30).fill(700)];
+      const slow = lateAnswers(locks, clock, delays);
       const keeper = await acquireGroupLease({ ...deps, locks: slow }, 'kv', 'g', fresh);
       clock.advance(1_000);
       faults.resetCalls();
@@ -211,7 +216,20 @@ describe('LeaseKeeper', () => {
         code: 'AzureUnavailable',
         transient: true,
       });
-      expect(faults.calls).toHaveLength(5);
+      // 700 ms a late answer, for half of the 30 s lease: 22 asks (15.4 s) after the first two
+      expect(faults.calls).toHaveLength(2 + 22);
+      await keeper.stop();
+    });
+
+    it('keeps asking through a run of slow answers and acts on the first fresh one', async () => {
+      const { clock, faults, locks, deps } = setup();
+      const delays = [700, 700, 700, 700, 700, 0]; // storage slow for 3.5 s (CI under load), then on time
+      const slow = lateAnswers(locks, clock, delays);
+      const keeper = await acquireGroupLease({ ...deps, locks: slow }, 'kv', 'g', fresh);
+      clock.advance(1_000);
+      faults.resetCalls();
+      await keeper.confirmFresh();
+      expect(faults.calls).toHaveLength(6);
       await keeper.stop();
     });
 

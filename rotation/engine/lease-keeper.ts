@@ -18,8 +18,13 @@ import { describeError, isRotationError, RotationError } from '../errors.js';
 import type { Clock, Lease, LockManager, Logger } from '../ports.js';
 import { groupLeaseKey } from './identity.js';
 
-/** Renewals `confirmFresh` asks for before it gives up on a fresh confirmation. */
-const FRESH_ATTEMPTS = 3;
+/**
+ * How long `confirmFresh` keeps asking for a fresh confirmation, as a share of the lease's duration. Each
+ * ask renews the lease, so the lease itself never runs short meanwhile; giving up after a fixed number of
+ * late answers turned a few slow seconds of storage (CI under load: three answers over 500 ms in a row)
+ * into a failed run, which waits `RETRY_FAILED_AFTER_MINUTES` — a compromise response among them.
+ */
+const FRESH_BUDGET_SHARE = 0.5;
 
 export class LeaseKeeper {
   private readonly abort = new AbortController();
@@ -88,20 +93,23 @@ export class LeaseKeeper {
   /**
    * Throws unless storage confirmed the lease no more than `freshMs` ago: a younger confirmation is taken
    * as is (see the class comment); otherwise the lease is renewed first (`confirm`). A renewal whose
-   * answer came back later than `freshMs` after it was asked (the process paused meanwhile) is not fresh
-   * either: it is asked again, up to {@link FRESH_ATTEMPTS} times.
+   * answer came back later than `freshMs` after it was asked (the process paused meanwhile, or storage was
+   * slow) is not fresh either: it is asked again, until one is, for at most half the lease's duration
+   * ({@link FRESH_BUDGET_SHARE}); then it fails, transiently.
    */
   async confirmFresh(): Promise<void> {
     this.assertHeld();
     const freshMs = this.options.freshMs ?? 0;
     if (this.confirmedWithin(freshMs)) return;
-    for (let attempt = 1; ; attempt++) {
+    const started = this.clock.now().getTime();
+    const budgetMs = this.options.leaseSeconds * 1000 * FRESH_BUDGET_SHARE;
+    for (;;) {
       await this.confirm();
       if (freshMs === 0 || this.confirmedWithin(freshMs)) return;
-      if (attempt === FRESH_ATTEMPTS) {
+      if (this.clock.now().getTime() - started >= budgetMs) {
         throw new RotationError(
           'AzureUnavailable',
-          `storage took over ${freshMs} ms to confirm the lease on ${this.key}, ${FRESH_ATTEMPTS} times: not acting on it`,
+          `storage took over ${freshMs} ms to confirm the lease on ${this.key}, every time for ${Math.round(budgetMs / 1000)} s: not acting on it`,
           { transient: true },
         );
       }
